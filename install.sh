@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# One command installs everything vvai and its tests need on a Debian/Ubuntu machine:
+#   - Debian packages: Podman (a Docker-API-compatible engine for the container tests) and
+#     the tools it needs, busybox-static (tiny local test images), Chromium (web page tests);
+#   - a virtualenv in .venv with vvai (editable) and its test dependencies.
+# Set VVAI_SKIP_APT=1 to skip the Debian packages (the container tests then skip themselves).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+APT_PKGS="podman runc uidmap fuse-overlayfs slirp4netns busybox-static conmon"
+if [ "${VVAI_SKIP_APT:-0}" != "1" ] && command -v apt-get >/dev/null 2>&1; then
+  missing=""
+  for p in $APT_PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+  if [ -n "$missing" ]; then
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+    echo "installing Debian packages:$missing"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+  fi
+fi
+
+PY="${PYTHON:-python3}"
+"$PY" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "vvai needs Python >= 3.11")'
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e ".[dev,s3]"
+echo "vvai installed: $(.venv/bin/vvai version) (run .venv/bin/vvai --help)"

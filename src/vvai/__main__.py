@@ -1,0 +1,3 @@
+from vvai.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Small building blocks shared by every package: errors, atomic files, JSON logging."""

@@ -1,0 +1,1 @@
+"""LLM providers, prompt budget, redaction, grounding."""

@@ -1,0 +1,1 @@
+"""Model lifecycle: manifest, fetch, store, activate, evaluate, handle (consumer side)."""

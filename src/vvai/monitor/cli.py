@@ -1,0 +1,12 @@
+"""`vvai monitor` commands. Each command lives in the subpackage that implements it."""
+
+from __future__ import annotations
+
+import typer
+
+from vvai.monitor.diagnose.cli import diagnose
+from vvai.monitor.templates.cli import templates
+
+app = typer.Typer(no_args_is_help=True)
+app.command("templates")(templates)
+app.command("diagnose")(diagnose)
