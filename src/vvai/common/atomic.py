@@ -34,7 +34,7 @@ def atomic_writer(target: Path, mode: str = "w", *, perms: int = 0o644) -> Itera
     """Open a temp file beside ``target``; on clean exit fsync and rename it over ``target``."""
     target = Path(target)
     tmp = temp_name(target)
-    f = open(tmp, mode + ("" if "b" in mode else ""), encoding=None if "b" in mode else "utf-8")
+    f = open(tmp, mode, encoding=None if "b" in mode else "utf-8")
     try:
         yield f
         f.flush()

@@ -1,0 +1,505 @@
+"""Download an artifact into the content-addressed blob store, verifying while streaming.
+
+One pass over the bytes (oras-go's content store is the model): every chunk is counted and
+hashed as it is written to ``partial/<sha256>.part``; the moment the byte count exceeds the
+manifest's ``size_bytes`` the download is aborted; at the end the sha256 must match, then the
+file is fsynced, made read-only and renamed to ``blobs/sha256/<hex>``. A partial file lives
+only under its ``.part`` name, so it never looks complete.
+
+Resume after a crash or a dropped connection: the next attempt re-hashes the bytes already in
+the ``.part`` file and asks for the rest (HTTP ``Range`` + ``If-Range`` with the validator seen
+before; S3 ``Range`` + ``IfMatch``). A server that ignores Range answers 200: the part file is
+truncated and the download restarts cleanly. Two processes never write the same part file: it
+is claimed with ``flock`` (correctness does not rest on the store lock alone).
+
+Transient failures (connection refused/reset, truncated body, 5xx, 429, stalls) are retried
+with exponential backoff and jitter; the retry budget is restored whenever an attempt made
+progress. Permanent ones (404, 403, TLS verification, wrong size, wrong hash) fail at once
+with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import random
+import ssl
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import unquote, urlparse
+
+from vvai.common.atomic import atomic_write_json, fsync_dir
+from vvai.common.errors import FetchError, IntegrityError, VvaiError
+
+CHUNK = 1 << 20  # 1 MiB: large enough that hashing and writing release the GIL
+
+
+class ProgressSink(Protocol):
+    def begin(self, name: str, total: int, done: int) -> None: ...
+    def advance(self, n: int) -> None: ...
+    def reset(self, done: int) -> None: ...
+    def end(self) -> None: ...
+
+
+class NullProgress:
+    def begin(self, name: str, total: int, done: int) -> None:
+        pass
+
+    def advance(self, n: int) -> None:
+        pass
+
+    def reset(self, done: int) -> None:
+        pass
+
+    def end(self) -> None:
+        pass
+
+
+@dataclass
+class FetchPolicy:
+    stall_timeout: float = 30.0  # seconds without a byte before an attempt is abandoned
+    connect_timeout: float = 15.0
+    max_attempts: int = 5  # consecutive attempts without progress
+    backoff_base: float = 0.5
+    backoff_max: float = 30.0
+    ca_bundle: str | None = None  # PEM file with extra CAs for HTTPS (VVAI_CA_BUNDLE)
+    s3_endpoint: str | None = None  # S3-compatible endpoint (VVAI_S3_ENDPOINT / AWS_ENDPOINT_URL)
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> FetchPolicy:
+        p = cls(ca_bundle=os.environ.get("VVAI_CA_BUNDLE") or None,
+                s3_endpoint=os.environ.get("VVAI_S3_ENDPOINT") or os.environ.get("AWS_ENDPOINT_URL") or None)
+        for k, v in overrides.items():
+            if v is not None:
+                setattr(p, k, v)
+        return p
+
+
+class Transient(Exception):
+    """An attempt failed in a way worth retrying; the message is the one-line reason."""
+
+
+@dataclass
+class Opened:
+    """What a transport answered to one request."""
+
+    start: int  # offset of the first byte of `chunks` (0 when the server restarted the body)
+    total: int | None  # full size the server announces, when it does
+    validator: str | None  # ETag / Last-Modified, for If-Range on the next resume
+    chunks: Iterator[bytes]
+    close: object = field(default=lambda: None)
+
+
+class Transport(Protocol):
+    def open(self, url: str, offset: int, validator: str | None) -> Opened: ...
+
+
+# --------------------------------------------------------------------------- transports
+
+
+class FileTransport:
+    def open(self, url: str, offset: int, validator: str | None) -> Opened:
+        path = unquote(urlparse(url).path) if url.startswith("file://") else url
+        try:
+            f = open(path, "rb")  # noqa: SIM115 - closed by Opened.close
+        except FileNotFoundError:
+            raise FetchError(f"artifact not found: {path}", hint="check the url in the manifest") from None
+        except OSError as e:
+            raise FetchError(f"cannot read {path}: {e.strerror}") from None
+        total = os.fstat(f.fileno()).st_size
+        f.seek(offset if offset <= total else 0)
+
+        def chunks() -> Iterator[bytes]:
+            while True:
+                b = f.read(CHUNK)
+                if not b:
+                    return
+                yield b
+
+        return Opened(start=f.tell(), total=total, validator=None, chunks=chunks(), close=f.close)
+
+
+def _dns_failure(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return any(s in text for s in ("name or service not known", "temporary failure in name resolution",
+                                    "nodename nor servname", "no address associated", "name resolution"))
+
+
+def _tls_failure(exc: BaseException) -> ssl.SSLError | None:
+    seen: set[int] = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        if isinstance(e, ssl.SSLError):
+            return e
+        e = e.__cause__ or e.__context__
+    if "certificate verify failed" in str(exc).lower():
+        return ssl.SSLError(str(exc))
+    return None
+
+
+class HttpTransport:
+    def __init__(self, policy: FetchPolicy):
+        import httpx
+
+        self._httpx = httpx
+        verify: bool | ssl.SSLContext = True
+        if policy.ca_bundle:
+            verify = ssl.create_default_context(cafile=policy.ca_bundle)
+        self.client = httpx.Client(
+            follow_redirects=True, verify=verify,
+            timeout=httpx.Timeout(connect=policy.connect_timeout, read=policy.stall_timeout,
+                                  write=policy.stall_timeout, pool=policy.connect_timeout),
+            headers={"Accept-Encoding": "identity", "User-Agent": "vvai-model-fetch"},
+        )
+
+    def open(self, url: str, offset: int, validator: str | None) -> Opened:
+        httpx = self._httpx
+        host = urlparse(url).hostname or url
+        headers = {}
+        if offset > 0:
+            headers["Range"] = f"bytes={offset}-"
+            if validator:
+                headers["If-Range"] = validator
+        try:
+            req = self.client.build_request("GET", url, headers=headers)
+            resp = self.client.send(req, stream=True)
+        except httpx.ConnectError as e:
+            tls = _tls_failure(e)
+            if tls is not None:
+                reason = getattr(tls, "verify_message", None) or getattr(tls, "reason", None) or str(tls)
+                raise FetchError(f"TLS verification failed for {host}: {reason}",
+                                 hint="fix the server certificate or point VVAI_CA_BUNDLE at its CA") from None
+            if _dns_failure(e):
+                raise Transient(f"cannot resolve host {host!r} (DNS)") from None
+            raise Transient(f"cannot connect to {host}: {e}") from None
+        except httpx.TimeoutException:
+            raise Transient(f"timed out connecting to {host}") from None
+        except httpx.HTTPError as e:
+            raise Transient(f"request to {host} failed: {e}") from None
+
+        status = resp.status_code
+        if status in (200, 206):
+            validator_out = resp.headers.get("ETag")
+            if not validator_out or validator_out.startswith("W/"):
+                validator_out = resp.headers.get("Last-Modified")
+            start, total = 0, None
+            if status == 206:
+                cr = resp.headers.get("Content-Range", "")
+                try:
+                    unit_range, _, tot = cr.partition("/")
+                    start = int(unit_range.split()[1].split("-")[0])
+                    total = int(tot) if tot.strip() != "*" else None
+                except (IndexError, ValueError):
+                    resp.close()
+                    raise Transient(f"{host} sent an invalid Content-Range {cr!r}") from None
+            else:
+                cl = resp.headers.get("Content-Length")
+                total = int(cl) if cl and cl.isdigit() else None
+
+            def chunks() -> Iterator[bytes]:
+                try:
+                    yield from resp.iter_raw(CHUNK)
+                except httpx.ReadTimeout:
+                    raise Transient(f"download from {host} stalled (no data)") from None
+                except (httpx.RemoteProtocolError, httpx.ReadError) as e:
+                    raise Transient(f"connection to {host} broke: {e}") from None
+                except httpx.HTTPError as e:
+                    raise Transient(f"download from {host} failed: {e}") from None
+
+            return Opened(start=start, total=total, validator=validator_out, chunks=chunks(), close=resp.close)
+        resp.close()
+        if status == 416:
+            return Opened(start=0, total=None, validator=None, chunks=iter(()), close=lambda: None)
+        if status in (408, 425, 429) or status >= 500:
+            raise Transient(f"HTTP {status} {resp.reason_phrase} from {host}")
+        hint = {404: "check the url in the manifest; was the artifact published?",
+                401: "the server wants credentials", 403: "the server refuses access; check credentials"}
+        raise FetchError(f"HTTP {status} {resp.reason_phrase} for {url}", hint=hint.get(status))
+
+
+class S3Transport:
+    """``s3://bucket/key`` through boto3 (the ``s3`` extra), any S3-compatible endpoint."""
+
+    def __init__(self, policy: FetchPolicy):
+        try:
+            import boto3
+            import botocore.config
+        except ImportError:
+            raise VvaiError("s3:// urls need boto3", hint="pip install 'vvai[s3]'") from None
+        cfg = botocore.config.Config(connect_timeout=policy.connect_timeout, read_timeout=policy.stall_timeout,
+                                     retries={"max_attempts": 1})
+        self.client = boto3.client("s3", endpoint_url=policy.s3_endpoint, config=cfg)
+
+    def open(self, url: str, offset: int, validator: str | None) -> Opened:
+        import botocore.exceptions as bex
+
+        u = urlparse(url)
+        bucket, key = u.netloc, u.path.lstrip("/")
+        kwargs: dict[str, str] = {"Bucket": bucket, "Key": key}
+        if offset > 0:
+            kwargs["Range"] = f"bytes={offset}-"
+            if validator:
+                kwargs["IfMatch"] = validator
+        try:
+            r = self.client.get_object(**kwargs)
+        except bex.ClientError as e:
+            code = e.response.get("Error", {}).get("Code", "")
+            status = e.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+            if code in ("PreconditionFailed", "InvalidRange") or status in (412, 416):
+                return self.open(url, 0, None)  # object changed or range invalid: restart cleanly
+            if code in ("NoSuchKey", "NoSuchBucket", "404") or status == 404:
+                raise FetchError(f"{url}: not found ({code})", hint="check the url in the manifest") from None
+            if code in ("AccessDenied", "403") or status == 403:
+                raise FetchError(f"{url}: access denied", hint="check the S3 credentials") from None
+            if status >= 500 or code in ("SlowDown", "RequestTimeout"):
+                raise Transient(f"S3 error {code} for {url}") from None
+            raise FetchError(f"S3 error {code} for {url}: {e}") from None
+        except (bex.EndpointConnectionError, bex.ConnectTimeoutError, bex.ReadTimeoutError) as e:
+            raise Transient(f"cannot reach the S3 endpoint: {e}") from None
+        except bex.NoCredentialsError:
+            raise FetchError("no S3 credentials", hint="set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY") from None
+        start, total = 0, None
+        cr = r.get("ContentRange")
+        if cr:
+            rng, _, tot = cr.partition("/")
+            start = int(rng.split()[1].split("-")[0])
+            total = int(tot) if tot.isdigit() else None
+        else:
+            total = r.get("ContentLength")
+        body = r["Body"]
+
+        def chunks() -> Iterator[bytes]:
+            try:
+                yield from body.iter_chunks(CHUNK)
+            except (bex.ReadTimeoutError, bex.ResponseStreamingError, ConnectionError) as e:
+                raise Transient(f"S3 download broke: {e}") from None
+
+        return Opened(start=start, total=total, validator=r.get("ETag"), chunks=chunks(), close=body.close)
+
+
+def transport_for(url: str, policy: FetchPolicy) -> Transport:
+    scheme = urlparse(url).scheme.lower() if "://" in url else ""
+    if scheme in ("", "file"):
+        return FileTransport()
+    if scheme in ("http", "https"):
+        return HttpTransport(policy)
+    if scheme == "s3":
+        return S3Transport(policy)
+    raise VvaiError(f"unsupported url scheme {scheme!r} in {url}", hint="use a path, file://, http(s):// or s3://")
+
+
+def read_small(url: str, policy: FetchPolicy, limit: int = 16 << 20) -> bytes | None:
+    """Fetch a small document (manifest, signature) whole. ``None`` when it does not exist."""
+    for attempt in range(max(1, policy.max_attempts)):
+        try:
+            opened = transport_for(url, policy).open(url, 0, None)
+        except FetchError as e:
+            if "not found" in e.message or "HTTP 404" in e.message:
+                return None
+            raise
+        except Transient as e:
+            if attempt + 1 >= policy.max_attempts:
+                raise FetchError(str(e)) from None
+            time.sleep(min(policy.backoff_max, policy.backoff_base * 2**attempt))
+            continue
+        buf = bytearray()
+        try:
+            for c in opened.chunks:
+                buf += c
+                if len(buf) > limit:
+                    raise VvaiError(f"{url} is larger than {limit} bytes: not a manifest")
+            return bytes(buf)
+        except Transient as e:
+            if attempt + 1 >= policy.max_attempts:
+                raise FetchError(str(e)) from None
+        finally:
+            opened.close()  # type: ignore[operator]
+    return None
+
+
+# --------------------------------------------------------------------------- the download
+
+
+def _disk_error(e: OSError, path: Path) -> VvaiError:
+    if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return VvaiError(f"no space left writing {path.name} ({os.strerror(e.errno or 0)})",
+                         hint="free disk space under the models root (vvai model gc), then run sync again: "
+                              "it resumes")
+    return VvaiError(f"cannot write {path}: {e.strerror}")
+
+
+class Download:
+    """One artifact from ``url`` into ``blob_path``; see the module docstring."""
+
+    def __init__(self, url: str, sha256: str, size: int, blob_path: Path, partial_dir: Path,
+                 policy: FetchPolicy, progress: ProgressSink | None = None, name: str | None = None):
+        self.url, self.sha256, self.size = url, sha256, size
+        self.blob_path = blob_path
+        self.part = partial_dir / f"{sha256}.part"
+        self.meta = partial_dir / f"{sha256}.part.json"
+        self.policy = policy
+        self.progress = progress or NullProgress()
+        self.name = name or Path(urlparse(url).path).name or sha256[:12]
+        self.bytes_from_network = 0
+        self.resumed_from = 0
+
+    # each step is a named method, run in a fixed order by run()
+
+    def run(self) -> Path:
+        if self.blob_path.exists():
+            return self.blob_path
+        self.part.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.part, os.O_RDWR | os.O_CREAT, 0o644)
+        with os.fdopen(fd, "r+b", buffering=0) as f:
+            self._claim(f)
+            if self.blob_path.exists():  # another process finished it while we waited
+                return self.blob_path
+            hasher, offset = self._rehash_existing(f)
+            self.resumed_from = offset
+            self.progress.begin(self.name, self.size, offset)
+            try:
+                hasher, offset = self._transfer(f, hasher, offset)
+                self._check_digest(hasher)
+                self._commit(f)
+            finally:
+                self.progress.end()
+        return self.blob_path
+
+    def _claim(self, f) -> None:
+        """Exclusive flock on the part file: only one writer per blob, across processes."""
+        try:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX)  # wait for the other download to finish or die
+
+    def _rehash_existing(self, f) -> tuple[hashlib._Hash, int]:
+        hasher = hashlib.sha256()
+        size_now = os.fstat(f.fileno()).st_size
+        if size_now > self.size:
+            f.truncate(0)
+            size_now = 0
+        f.seek(0)
+        done = 0
+        while done < size_now:
+            b = f.read(min(CHUNK, size_now - done))
+            if not b:
+                break
+            hasher.update(b)
+            done += len(b)
+        return hasher, done
+
+    def _load_validator(self) -> str | None:
+        try:
+            meta = json.loads(self.meta.read_text())
+            return meta.get("validator") if meta.get("url") == self.url else None
+        except (OSError, ValueError):
+            return None
+
+    def _save_validator(self, validator: str | None) -> None:
+        with contextlib.suppress(OSError):
+            atomic_write_json(self.meta, {"url": self.url, "validator": validator, "size": self.size})
+
+    def _transfer(self, f, hasher, offset: int):
+        transport = transport_for(self.url, self.policy)
+        failures = 0
+        restarted_after_bad_hash = False
+        while offset < self.size:
+            before = offset
+            try:
+                hasher, offset = self._attempt(transport, f, hasher, offset)
+            except Transient as e:
+                if offset > before:
+                    failures = 0  # progress was made: the budget is restored
+                failures += 1
+                if failures >= self.policy.max_attempts:
+                    raise FetchError(f"{self.name}: {e} (gave up after {failures} attempts)",
+                                     hint="run sync again later: it resumes where it stopped") from None
+                delay = min(self.policy.backoff_max, self.policy.backoff_base * 2 ** (failures - 1))
+                time.sleep(delay * (0.5 + random.random() / 2))
+                continue
+            if offset < self.size and offset == before:
+                failures += 1
+                if failures >= self.policy.max_attempts:
+                    raise FetchError(f"{self.name}: the server keeps ending the body early at byte {offset}")
+            if offset == self.size and not restarted_after_bad_hash and self.resumed_from > 0 \
+                    and hasher.hexdigest() != self.sha256:
+                # a resumed prefix may have come from a different object: start over once
+                restarted_after_bad_hash = True
+                self.resumed_from = 0
+                f.truncate(0)
+                f.seek(0)
+                hasher, offset = hashlib.sha256(), 0
+                self.progress.reset(0)
+        return hasher, offset
+
+    def _attempt(self, transport: Transport, f, hasher, offset: int):
+        opened = transport.open(self.url, offset, self._load_validator() if offset else None)
+        try:
+            if opened.start != offset:
+                # the server ignored Range (or If-Range did not match): restart that file cleanly
+                f.truncate(0)
+                hasher, offset = hashlib.sha256(), 0
+                self.progress.reset(0)
+                if opened.start != 0:
+                    raise Transient(f"server resumed at byte {opened.start}, expected {offset}")
+            if opened.total is not None and opened.total != self.size:
+                raise IntegrityError(
+                    f"{self.name}: wrong size: the server announces {opened.total} bytes, the manifest "
+                    f"says {self.size}", hint="the artifact on the server is not the one the manifest names")
+            self._save_validator(opened.validator)
+            f.seek(offset)
+            for chunk in opened.chunks:
+                n = len(chunk)
+                if offset + n > self.size:
+                    self._discard(f)
+                    raise IntegrityError(
+                        f"{self.name}: wrong size: the server sent more than the manifest's {self.size} bytes",
+                        hint="the artifact on the server is not the one the manifest names")
+                try:
+                    f.write(chunk)
+                except OSError as e:
+                    raise _disk_error(e, self.part) from None
+                hasher.update(chunk)
+                offset += n
+                self.bytes_from_network += n
+                self.progress.advance(n)
+            return hasher, offset
+        finally:
+            opened.close()  # type: ignore[operator]
+
+    def _check_digest(self, hasher) -> None:
+        got = hasher.hexdigest()
+        if got != self.sha256:
+            self._discard_path()
+            raise IntegrityError(f"{self.name}: sha256 mismatch: got {got}, the manifest says {self.sha256}",
+                                 hint="the downloaded bytes differ from the published artifact; nothing was "
+                                      "installed")
+
+    def _commit(self, f) -> None:
+        try:
+            os.fsync(f.fileno())
+            os.fchmod(f.fileno(), 0o444)
+            self.blob_path.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self.part, self.blob_path)
+            fsync_dir(self.blob_path.parent)
+        except OSError as e:
+            raise _disk_error(e, self.blob_path) from None
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.meta)
+
+    def _discard(self, f) -> None:
+        f.truncate(0)
+        self._discard_path()
+
+    def _discard_path(self) -> None:
+        for p in (self.part, self.meta):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(p)
