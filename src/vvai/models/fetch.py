@@ -369,6 +369,13 @@ class Download:
                 hasher, offset = self._transfer(f, hasher, offset)
                 self._check_digest(hasher)
                 self._commit(f)
+            except IntegrityError:
+                self._discard_path()  # wrong bytes are worth nothing for a resume
+                raise
+            except BaseException:
+                if os.fstat(f.fileno()).st_size == 0:
+                    self._discard_path()  # nothing to resume: leave no clutter
+                raise
             finally:
                 self.progress.end()
         return self.blob_path

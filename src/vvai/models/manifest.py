@@ -89,6 +89,8 @@ class Artifact(BaseModel):
     def _target(cls, v: str) -> str:
         if not v.startswith("/"):
             raise ValueError(f"must be an absolute path such as /app/models/bitnet (got {v!r})")
+        if ".." in v.split("/") or "\x00" in v:
+            raise ValueError(f"must not contain '..' (got {v!r})")
         base = posixpath.basename(posixpath.normpath(v))
         if not base or base in (".", "..", "/") or not _SAFE_NAME.match(base):
             raise ValueError(f"must end in a folder name of letters, digits, '._+-' (got {v!r})")
