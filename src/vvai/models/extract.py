@@ -37,7 +37,7 @@ CHUNK = 1 << 20
 
 @dataclass
 class ExtractLimits:
-    max_members: int = 100_000
+    max_members: int = 2_000  # model archives hold a handful of files; raise it for odd ones
     max_total_bytes: int = 256 << 30
     max_ratio: float = 50.0  # extracted bytes / archive bytes (model weights barely compress)
     max_name_len: int = 1024
@@ -138,8 +138,7 @@ class _Extractor:
                         hint="nothing was installed; raise the limit only for an archive you trust")
                 _write_all(fd, b)
                 h.update(b)
-            os.fsync(fd)
-            os.fchmod(fd, 0o444)
+            os.fchmod(fd, 0o444)  # durability: one syncfs for the whole staging folder, see sync_tree
         finally:
             os.close(fd)
         self.seen.add(rel)
@@ -235,6 +234,20 @@ def _extract_zip(ex: _Extractor) -> None:
                     raise ex.refuse(info.filename, f"special file (mode {oct(mode)}) not allowed")
         except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError) as e:
             raise IntegrityError(f"{ex.archive.name}: corrupt zip archive: {e}") from None
+
+
+def sync_tree(folder: Path) -> None:
+    """Flush everything written under ``folder`` to disk with one ``syncfs`` (Linux), instead of
+    one fsync per file: an archive of 10 000 small files would otherwise take minutes."""
+    import ctypes
+
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if getattr(libc, "syncfs", None) is None or libc.syncfs(fd) != 0:
+            os.sync()
+    finally:
+        os.close(fd)
 
 
 def extract_archive(archive: Path, kind: str, dest: Path, limits: ExtractLimits | None = None,

@@ -206,7 +206,7 @@ class HttpTransport:
 
             def chunks() -> Iterator[bytes]:
                 try:
-                    yield from resp.iter_raw(CHUNK)
+                    yield from resp.iter_raw()  # as received: a chunk size would buffer (and lose) bytes
                 except httpx.ReadTimeout:
                     raise Transient(f"download from {host} stalled (no data)") from None
                 except (httpx.RemoteProtocolError, httpx.ReadError) as e:
@@ -350,6 +350,8 @@ class Download:
         self.name = name or Path(urlparse(url).path).name or sha256[:12]
         self.bytes_from_network = 0
         self.resumed_from = 0
+        self.offset = 0
+        self.hasher = hashlib.sha256()
 
     # each step is a named method, run in a fixed order by run()
 
@@ -362,12 +364,12 @@ class Download:
             self._claim(f)
             if self.blob_path.exists():  # another process finished it while we waited
                 return self.blob_path
-            hasher, offset = self._rehash_existing(f)
-            self.resumed_from = offset
-            self.progress.begin(self.name, self.size, offset)
+            self._rehash_existing(f)
+            self.resumed_from = self.offset
+            self.progress.begin(self.name, self.size, self.offset)
             try:
-                hasher, offset = self._transfer(f, hasher, offset)
-                self._check_digest(hasher)
+                self._transfer(f)
+                self._check_digest(self.hasher)
                 self._commit(f)
             except IntegrityError:
                 self._discard_path()  # wrong bytes are worth nothing for a resume
@@ -387,8 +389,9 @@ class Download:
         except BlockingIOError:
             fcntl.flock(f.fileno(), fcntl.LOCK_EX)  # wait for the other download to finish or die
 
-    def _rehash_existing(self, f) -> tuple[hashlib._Hash, int]:
-        hasher = hashlib.sha256()
+    def _rehash_existing(self, f) -> None:
+        """Bytes already in the part file (a crash, a dropped connection) count: hash them once."""
+        self.hasher = hashlib.sha256()
         size_now = os.fstat(f.fileno()).st_size
         if size_now > self.size:
             f.truncate(0)
@@ -399,9 +402,18 @@ class Download:
             b = f.read(min(CHUNK, size_now - done))
             if not b:
                 break
-            hasher.update(b)
+            self.hasher.update(b)
             done += len(b)
-        return hasher, done
+        if done < size_now:
+            f.truncate(done)
+        self.offset = done
+
+    def _restart(self, f) -> None:
+        f.truncate(0)
+        f.seek(0)
+        self.hasher = hashlib.sha256()
+        self.offset = 0
+        self.progress.reset(0)
 
     def _load_validator(self) -> str | None:
         try:
@@ -414,16 +426,17 @@ class Download:
         with contextlib.suppress(OSError):
             atomic_write_json(self.meta, {"url": self.url, "validator": validator, "size": self.size})
 
-    def _transfer(self, f, hasher, offset: int):
+    def _transfer(self, f) -> None:
+        """Attempts until every byte is in; ``self.offset``/``self.hasher`` always match the file."""
         transport = transport_for(self.url, self.policy)
         failures = 0
         restarted_after_bad_hash = False
-        while offset < self.size:
-            before = offset
+        while self.offset < self.size:
+            before = self.offset
             try:
-                hasher, offset = self._attempt(transport, f, hasher, offset)
+                self._attempt(transport, f)
             except Transient as e:
-                if offset > before:
+                if self.offset > before:
                     failures = 0  # progress was made: the budget is restored
                 failures += 1
                 if failures >= self.policy.max_attempts:
@@ -432,55 +445,55 @@ class Download:
                 delay = min(self.policy.backoff_max, self.policy.backoff_base * 2 ** (failures - 1))
                 time.sleep(delay * (0.5 + random.random() / 2))
                 continue
-            if offset < self.size and offset == before:
+            if self.offset < self.size and self.offset == before:
                 failures += 1
                 if failures >= self.policy.max_attempts:
-                    raise FetchError(f"{self.name}: the server keeps ending the body early at byte {offset}")
-            if offset == self.size and not restarted_after_bad_hash and self.resumed_from > 0 \
-                    and hasher.hexdigest() != self.sha256:
-                # a resumed prefix may have come from a different object: start over once
+                    raise FetchError(f"{self.name}: the server keeps ending the body early at byte {self.offset}")
+            if (self.offset == self.size and self.resumed_from > 0 and not restarted_after_bad_hash
+                    and self.hasher.hexdigest() != self.sha256):
+                # the resumed prefix may have come from another object: start over once, from zero
                 restarted_after_bad_hash = True
                 self.resumed_from = 0
-                f.truncate(0)
-                f.seek(0)
-                hasher, offset = hashlib.sha256(), 0
-                self.progress.reset(0)
-        return hasher, offset
+                self._restart(f)
 
-    def _attempt(self, transport: Transport, f, hasher, offset: int):
-        opened = transport.open(self.url, offset, self._load_validator() if offset else None)
+    def _attempt(self, transport: Transport, f) -> None:
+        opened = transport.open(self.url, self.offset, self._load_validator() if self.offset else None)
         try:
-            if opened.start != offset:
-                # the server ignored Range (or If-Range did not match): restart that file cleanly
-                f.truncate(0)
-                hasher, offset = hashlib.sha256(), 0
-                self.progress.reset(0)
+            if opened.start != self.offset:
                 if opened.start != 0:
-                    raise Transient(f"server resumed at byte {opened.start}, expected {offset}")
+                    raise Transient(f"server resumed at byte {opened.start}, expected {self.offset}")
+                # the server ignored Range (or If-Range did not match): restart that file cleanly
+                self._restart(f)
             if opened.total is not None and opened.total != self.size:
                 raise IntegrityError(
                     f"{self.name}: wrong size: the server announces {opened.total} bytes, the manifest "
                     f"says {self.size}", hint="the artifact on the server is not the one the manifest names")
             self._save_validator(opened.validator)
-            f.seek(offset)
+            f.seek(self.offset)
             for chunk in opened.chunks:
                 n = len(chunk)
-                if offset + n > self.size:
-                    self._discard(f)
+                if self.offset + n > self.size:
                     raise IntegrityError(
                         f"{self.name}: wrong size: the server sent more than the manifest's {self.size} bytes",
                         hint="the artifact on the server is not the one the manifest names")
+                view, written = memoryview(chunk), 0
                 try:
-                    f.write(chunk)
+                    while written < n:  # an unbuffered write may be short (disk nearly full)
+                        written += f.write(view[written:])
                 except OSError as e:
+                    self._account(view[:written])  # what landed counts: the next run resumes after it
+                    with contextlib.suppress(OSError):
+                        f.truncate(self.offset)
                     raise _disk_error(e, self.part) from None
-                hasher.update(chunk)
-                offset += n
-                self.bytes_from_network += n
-                self.progress.advance(n)
-            return hasher, offset
+                self._account(view)
         finally:
             opened.close()  # type: ignore[operator]
+
+    def _account(self, data: memoryview) -> None:
+        self.hasher.update(data)
+        self.offset += len(data)
+        self.bytes_from_network += len(data)
+        self.progress.advance(len(data))
 
     def _check_digest(self, hasher) -> None:
         got = hasher.hexdigest()
@@ -501,10 +514,6 @@ class Download:
             raise _disk_error(e, self.blob_path) from None
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.meta)
-
-    def _discard(self, f) -> None:
-        f.truncate(0)
-        self._discard_path()
 
     def _discard_path(self) -> None:
         for p in (self.part, self.meta):

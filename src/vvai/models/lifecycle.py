@@ -34,7 +34,7 @@ from typing import Any
 from vvai.common.atomic import atomic_write_bytes, atomic_write_json, atomic_write_text, fsync_dir
 from vvai.common.errors import ConfigError, IntegrityError, VvaiError
 from vvai.models import trust
-from vvai.models.extract import ExtractLimits, ExtractResult, extract_archive
+from vvai.models.extract import ExtractLimits, ExtractResult, extract_archive, sync_tree
 from vvai.models.fetch import Download, FetchPolicy, NullProgress, ProgressSink, read_small
 from vvai.models.manifest import (
     Artifact,
@@ -235,9 +235,8 @@ class ModelManager:
                 "files": files,
                 "symlinks": symlinks,
             }
+            sync_tree(staging)  # every extracted file durable before the record says it exists
             atomic_write_json(staging / "install.json", record, perms=0o444)
-            for d in [staging, *[staging / s for s in manifest.slots]]:
-                fsync_dir(d)
             return staging
         except OSError as e:
             rmtree_force(staging)
