@@ -58,7 +58,7 @@ def test_sigkill_at_random_moments_never_leaves_a_broken_model(tmp_path: Path):
         args = [*VVAI, "model", "sync", "-m", str(target), "--root", str(root), "--allow-downgrade",
                 "--keep", "1" if i % 3 == 0 else "3", "-q"]
         p = subprocess.Popen(args, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        delay = rng.uniform(0.05, full * 1.1)
+        delay = rng.uniform(0.05, full * 0.9)
         try:
             p.wait(timeout=delay)
         except subprocess.TimeoutExpired:
@@ -67,7 +67,7 @@ def test_sigkill_at_random_moments_never_leaves_a_broken_model(tmp_path: Path):
             kills += 1
         seen_states.add(_assert_consistent(root, {"1.0.0", "2.0.0"}))
         assert active_version(root) is not None, "the model never goes missing"
-    assert kills >= 12, f"only {kills} syncs were killed; the test did not exercise crashes"
+    assert kills >= 8, f"only {kills} of 24 syncs were killed; the test did not exercise crashes"
 
     for target, version in ((m2, "2.0.0"), (m1, "1.0.0")):
         p = run_vvai("model", "sync", "-m", str(target), "--root", str(root), "--allow-downgrade")

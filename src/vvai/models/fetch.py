@@ -26,8 +26,10 @@ import fcntl
 import hashlib
 import json
 import os
+import queue
 import random
 import ssl
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -146,46 +148,59 @@ def _tls_failure(exc: BaseException) -> ssl.SSLError | None:
 
 
 class HttpTransport:
-    def __init__(self, policy: FetchPolicy):
-        import httpx
+    """HTTP(S) through urllib3, whose C-level body reads keep a 1 GiB download I/O-bound
+    (httpx's pure-Python parser cost 4x more CPU per byte here; see bench/model_install.py)."""
 
-        self._httpx = httpx
-        verify: bool | ssl.SSLContext = True
+    def __init__(self, policy: FetchPolicy):
+        import urllib3
+        from urllib3.util import Retry, Timeout
+
+        self._u3 = urllib3
+        kw: dict[str, object] = {}
         if policy.ca_bundle:
-            verify = ssl.create_default_context(cafile=policy.ca_bundle)
-        self.client = httpx.Client(
-            follow_redirects=True, verify=verify,
-            timeout=httpx.Timeout(connect=policy.connect_timeout, read=policy.stall_timeout,
-                                  write=policy.stall_timeout, pool=policy.connect_timeout),
-            headers={"Accept-Encoding": "identity", "User-Agent": "vvai-model-fetch"},
-        )
+            kw["ca_certs"] = policy.ca_bundle
+        self.pool = urllib3.PoolManager(
+            timeout=Timeout(connect=policy.connect_timeout, read=policy.stall_timeout),
+            retries=Retry(total=None, connect=0, read=0, status=0, other=0, redirect=5,
+                          raise_on_redirect=True, raise_on_status=False),
+            **kw)
+        self.headers = {"Accept-Encoding": "identity", "User-Agent": "vvai-model-fetch"}
+
+    def _fail(self, e: BaseException, host: str) -> Exception:
+        u3 = self._u3
+        if isinstance(e, u3.exceptions.MaxRetryError) and e.reason is not None:
+            e = e.reason
+        if isinstance(e, u3.exceptions.SSLError) or _tls_failure(e) is not None:
+            tls = _tls_failure(e)
+            reason = (getattr(tls, "verify_message", None) or getattr(tls, "reason", None) or str(e)) if tls else str(e)
+            return FetchError(f"TLS verification failed for {host}: {reason}",
+                              hint="fix the server certificate or point VVAI_CA_BUNDLE at its CA")
+        if isinstance(e, u3.exceptions.NameResolutionError) or _dns_failure(e):
+            return Transient(f"cannot resolve host {host!r} (DNS)")
+        if isinstance(e, u3.exceptions.ConnectTimeoutError) and not isinstance(e, u3.exceptions.NewConnectionError):
+            return Transient(f"timed out connecting to {host}")
+        if isinstance(e, u3.exceptions.NewConnectionError):
+            why = str(e).rsplit(":", 1)[-1].strip()
+            return Transient(f"cannot connect to {host}: {why}")
+        if isinstance(e, u3.exceptions.ReadTimeoutError):
+            return Transient(f"download from {host} stalled (no data)")
+        if isinstance(e, u3.exceptions.ProtocolError | u3.exceptions.DecodeError | ConnectionError):
+            return Transient(f"connection to {host} broke: {e}")
+        return Transient(f"download from {host} failed: {e}")
 
     def open(self, url: str, offset: int, validator: str | None) -> Opened:
-        httpx = self._httpx
+        u3 = self._u3
         host = urlparse(url).hostname or url
-        headers = {}
+        headers = dict(self.headers)
         if offset > 0:
             headers["Range"] = f"bytes={offset}-"
             if validator:
                 headers["If-Range"] = validator
         try:
-            req = self.client.build_request("GET", url, headers=headers)
-            resp = self.client.send(req, stream=True)
-        except httpx.ConnectError as e:
-            tls = _tls_failure(e)
-            if tls is not None:
-                reason = getattr(tls, "verify_message", None) or getattr(tls, "reason", None) or str(tls)
-                raise FetchError(f"TLS verification failed for {host}: {reason}",
-                                 hint="fix the server certificate or point VVAI_CA_BUNDLE at its CA") from None
-            if _dns_failure(e):
-                raise Transient(f"cannot resolve host {host!r} (DNS)") from None
-            raise Transient(f"cannot connect to {host}: {e}") from None
-        except httpx.TimeoutException:
-            raise Transient(f"timed out connecting to {host}") from None
-        except httpx.HTTPError as e:
-            raise Transient(f"request to {host} failed: {e}") from None
-
-        status = resp.status_code
+            resp = self.pool.request("GET", url, headers=headers, preload_content=False, decode_content=False)
+        except u3.exceptions.HTTPError as e:
+            raise self._fail(e, host) from None
+        status = resp.status
         if status in (200, 206):
             validator_out = resp.headers.get("ETag")
             if not validator_out or validator_out.startswith("W/"):
@@ -198,7 +213,7 @@ class HttpTransport:
                     start = int(unit_range.split()[1].split("-")[0])
                     total = int(tot) if tot.strip() != "*" else None
                 except (IndexError, ValueError):
-                    resp.close()
+                    resp.release_conn()
                     raise Transient(f"{host} sent an invalid Content-Range {cr!r}") from None
             else:
                 cl = resp.headers.get("Content-Length")
@@ -206,23 +221,32 @@ class HttpTransport:
 
             def chunks() -> Iterator[bytes]:
                 try:
-                    yield from resp.iter_raw()  # as received: a chunk size would buffer (and lose) bytes
-                except httpx.ReadTimeout:
-                    raise Transient(f"download from {host} stalled (no data)") from None
-                except (httpx.RemoteProtocolError, httpx.ReadError) as e:
+                    while True:
+                        # read1: whatever arrived (up to CHUNK), so a drop loses no received byte
+                        b = resp.read1(CHUNK) if hasattr(resp, "read1") else resp.read(CHUNK)
+                        if not b:
+                            break
+                        yield b  # a short body raises IncompleteRead (enforce_content_length)
+                except u3.exceptions.HTTPError as e:
+                    raise self._fail(e, host) from None
+                except OSError as e:
                     raise Transient(f"connection to {host} broke: {e}") from None
-                except httpx.HTTPError as e:
-                    raise Transient(f"download from {host} failed: {e}") from None
 
-            return Opened(start=start, total=total, validator=validator_out, chunks=chunks(), close=resp.close)
-        resp.close()
+            def close() -> None:
+                resp.close()  # never hand a half-read connection back to the pool
+                resp.release_conn()
+
+            return Opened(start=start, total=total, validator=validator_out, chunks=chunks(), close=close)
+        reason = resp.reason or ""
+        resp.close()  # an unread error body must not poison the next request on this connection
+        resp.release_conn()
         if status == 416:
             return Opened(start=0, total=None, validator=None, chunks=iter(()), close=lambda: None)
         if status in (408, 425, 429) or status >= 500:
-            raise Transient(f"HTTP {status} {resp.reason_phrase} from {host}")
+            raise Transient(f"HTTP {status} {reason} from {host}")
         hint = {404: "check the url in the manifest; was the artifact published?",
                 401: "the server wants credentials", 403: "the server refuses access; check credentials"}
-        raise FetchError(f"HTTP {status} {resp.reason_phrase} for {url}", hint=hint.get(status))
+        raise FetchError(f"HTTP {status} {reason} for {url}", hint=hint.get(status))
 
 
 class S3Transport:
@@ -326,6 +350,68 @@ def read_small(url: str, policy: FetchPolicy, limit: int = 16 << 20) -> bytes | 
 
 
 # --------------------------------------------------------------------------- the download
+
+
+class _Writer(threading.Thread):
+    """Writes and hashes received chunks while the network thread keeps receiving.
+
+    Both ``write`` and ``sha256.update`` release the GIL, so on two cores the download runs at
+    the speed of the slowest of network, disk and hash instead of their sum. The queue is
+    bounded (at most 8 MiB in flight), and ``fdatasync`` every 64 MiB starts writeback early so the
+    final fsync does not stall on a gigabyte of dirty pages. ``Download.offset``/``hasher``
+    only ever describe bytes that are in the file.
+    """
+
+    SYNC_EVERY = 64 << 20
+
+    def __init__(self, dl: Download, f):
+        super().__init__(daemon=True, name="vvai-fetch-writer")
+        self.dl, self.f = dl, f
+        self.q: queue.Queue[bytes | None] = queue.Queue(maxsize=8)  # <= 8 chunks (8 MiB) in flight
+        self.error: BaseException | None = None
+        self.unsynced = 0
+
+    def put(self, chunk: bytes) -> bool:
+        while self.error is None:
+            try:
+                self.q.put(chunk, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run(self) -> None:
+        dl, f = self.dl, self.f
+        while True:
+            chunk = self.q.get()
+            if chunk is None or self.error is not None:
+                if chunk is None:
+                    return
+                continue
+            view, written, n = memoryview(chunk), 0, len(chunk)
+            try:
+                while written < n:  # an unbuffered write may be short (disk nearly full)
+                    written += f.write(view[written:])
+                self.unsynced += n
+                if self.unsynced >= self.SYNC_EVERY:
+                    os.fdatasync(f.fileno())
+                    self.unsynced = 0
+            except OSError as e:
+                dl._account(view[:written])  # what landed counts: the next run resumes after it
+                with contextlib.suppress(OSError):
+                    f.truncate(dl.offset)
+                self.error = _disk_error(e, dl.part)
+                continue
+            except BaseException as e:  # pragma: no cover - surfaced by finish()
+                self.error = e
+                continue
+            dl._account(view)
+
+    def finish(self) -> None:
+        self.q.put(None)
+        self.join()
+        if self.error is not None:
+            raise self.error
 
 
 def _disk_error(e: OSError, path: Path) -> VvaiError:
@@ -470,22 +556,20 @@ class Download:
                     f"says {self.size}", hint="the artifact on the server is not the one the manifest names")
             self._save_validator(opened.validator)
             f.seek(self.offset)
-            for chunk in opened.chunks:
-                n = len(chunk)
-                if self.offset + n > self.size:
-                    raise IntegrityError(
-                        f"{self.name}: wrong size: the server sent more than the manifest's {self.size} bytes",
-                        hint="the artifact on the server is not the one the manifest names")
-                view, written = memoryview(chunk), 0
-                try:
-                    while written < n:  # an unbuffered write may be short (disk nearly full)
-                        written += f.write(view[written:])
-                except OSError as e:
-                    self._account(view[:written])  # what landed counts: the next run resumes after it
-                    with contextlib.suppress(OSError):
-                        f.truncate(self.offset)
-                    raise _disk_error(e, self.part) from None
-                self._account(view)
+            writer = _Writer(self, f)
+            writer.start()
+            queued = self.offset
+            try:
+                for chunk in opened.chunks:
+                    queued += len(chunk)
+                    if queued > self.size:  # checked before the bytes are written anywhere
+                        raise IntegrityError(
+                            f"{self.name}: wrong size: the server sent more than the manifest's {self.size} bytes",
+                            hint="the artifact on the server is not the one the manifest names")
+                    if not writer.put(chunk):
+                        break  # the writer failed; its error is raised below
+            finally:
+                writer.finish()  # everything received so far is written and hashed (or failed)
         finally:
             opened.close()  # type: ignore[operator]
 
