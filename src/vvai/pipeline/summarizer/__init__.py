@@ -1,0 +1,1 @@
+"""scene_summarizer: turns ``<video>.analytic.json`` into ``<video>.summary.json`` with the managed model."""
