@@ -147,13 +147,13 @@ def test_downgrade_refused_unless_allowed(root, rel):
     mgr = ModelManager(root)
     mgr.sync(str(rel("1.1.0")))
     old = rel("1.0.0")
-    with pytest.raises(IntegrityError, match="lower than 1.1.0"):
+    with pytest.raises(IntegrityError, match="lower than 1.1.0, the highest ever activated"):
         mgr.sync(str(old))
     assert active_version(root) == "1.1.0"
     # the guard survives garbage collection of the higher version: it is in state.json
     mgr.sync(str(old), allow_downgrade=True, keep=1)
     assert [i.version for i in mgr.store.installed()] == ["1.0.0"]
-    with pytest.raises(IntegrityError, match="lower than 1.1.0"):
+    with pytest.raises(IntegrityError, match="lower than 1.1.0, the highest ever activated"):
         mgr.sync(str(rel("1.0.5")))
 
 

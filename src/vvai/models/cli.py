@@ -45,23 +45,26 @@ def sync(
     lock_timeout: float = LockOpt,
     json_out: bool = JsonOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    no_activate: bool = typer.Option(False, "--no-activate", help="Install only (a staging candidate for "
+                                                                   "evaluate / A/B); the active model stays."),
 ) -> None:
     """Make the manifest's version active (download, verify, install, activate). Idempotent."""
     from vvai.common.output import console, print_json
 
     mgr = _manager(root, json_out=json_out, lock_timeout=lock_timeout, public_key=public_key, quiet=quiet,
                    stall_timeout=stall_timeout, max_attempts=retries)
-    res = mgr.sync(manifest, allow_downgrade=allow_downgrade, keep=keep)
+    res = mgr.sync(manifest, allow_downgrade=allow_downgrade, keep=keep, activate=not no_activate)
     if json_out:
         print_json(res.to_dict())
         return
     verb = {"installed": "installed and activated", "activated": "activated (already installed)",
-            "unchanged": "already active and verified; nothing downloaded"}[res.action]
+            "unchanged": "already active and verified; nothing downloaded",
+            "staged": "installed, not activated (try 'vvai model evaluate')"}[res.action]
     console.print(f"[green]✓[/] {res.model_name} {res.version} {verb}")
     if res.downloaded_bytes:
         resumed = f", resumed at {res.resumed_bytes} bytes" if res.resumed_bytes else ""
         console.print(f"  downloaded {res.downloaded_bytes:,} bytes in {res.seconds:.2f} s{resumed}")
-    if res.previous_version and res.previous_version != res.version:
+    if res.previous_version and res.previous_version != res.version and res.action != "staged":
         console.print(f"  previous version {res.previous_version} kept for 'vvai model rollback'")
     if res.removed_versions:
         console.print(f"  removed old versions: {', '.join(res.removed_versions)}")
@@ -251,3 +254,110 @@ def keygen(
         raise ConfigError(f"{private} exists; refusing to overwrite a private key")
     generate_keypair(private, public)
     console.print(f"wrote {private} (keep it secret) and {public} (give it to edge boxes)")
+
+
+@app.command()
+def evaluate(
+    candidate: str = typer.Option(..., "--candidate", help="Installed version to evaluate."),
+    dataset: Path = typer.Option(..., "--dataset", help="Folder of <name>.analytic.json + <name>.reference.txt."),
+    baseline: str = typer.Option("active", "--baseline", help="Version to compare with."),
+    gate: list[str] = typer.Option(None, "--gate", help="METRIC:threshold=X,min_absolute_change=Y,"
+                                                        "min_relative_change=Z,greater_is_better=B (repeatable)."),
+    no_default_gates: bool = typer.Option(False, "--no-default-gates", help="Only the --gate options apply."),
+    root: str = RootOpt,
+    json_out: bool = JsonOpt,
+) -> None:
+    """Run candidate and baseline on a held-out set; report quality, latency, memory and the gates."""
+    from rich.table import Table
+
+    from vvai.common.output import console, print_json
+    from vvai.models import evaluate as ev
+
+    gates = {} if no_default_gates else ev.default_gates()
+    for g in gate or []:
+        ev.parse_gate(g, gates)
+    rep = ev.evaluate(root, candidate, dataset, baseline=baseline, gates=gates)
+    if json_out:
+        rep = {k: v for k, v in rep.items() if k != "outputs"}
+        print_json(rep)
+    else:
+        b, c = rep["metrics"]["baseline"], rep["metrics"]["candidate"]
+        t = Table("metric", f"baseline {rep['baseline']['version']}", f"candidate {rep['candidate']['version']}",
+                  "change", title=f"evaluation on {rep['dataset']['samples']} samples")
+        fmt = {"rouge_l": ("{:.3f}", 1), "latency_p50_s": ("{:.3f} ms", 1e3), "latency_p95_s": ("{:.3f} ms", 1e3),
+               "peak_rss_bytes": ("{:.1f} MiB", 1 / 2**20), "errors": ("{:.0f}", 1)}
+        for k, (f, scale) in fmt.items():
+            change = f"{(c[k] - b[k]) / b[k]:+.1%}" if b[k] else ""
+            t.add_row(k, f.format(b[k] * scale), f.format(c[k] * scale), change)
+        console.print(t)
+        if rep["passed"]:
+            console.print(f"[green]gates passed[/]: 'vvai model promote {candidate}' will activate it")
+        else:
+            console.print("[red]gates failed[/]:")
+            for f in rep["failures"]:
+                console.print(f"  - {f}")
+    if not rep["passed"]:
+        raise typer.Exit(1)
+
+
+@app.command()
+def promote(
+    version: str = typer.Argument(..., help="An evaluated, installed version."),
+    force: bool = typer.Option(False, "--force", help="Promote without a passing evaluation (recorded)."),
+    root: str = RootOpt,
+    json_out: bool = JsonOpt,
+) -> None:
+    """Activate a version whose evaluation passed its gates against the active one."""
+    from vvai.common.output import console, err_console, print_json
+    from vvai.models.evaluate import promote as do_promote
+
+    iv, prev, forced_reason = do_promote(root, version, force=force)
+    if json_out:
+        print_json({"action": "promote", "version": iv.version, "previous_version": prev,
+                    "forced": bool(forced_reason), "forced_reason": forced_reason})
+        return
+    if forced_reason:
+        err_console.print(f"[yellow]forced[/] ({forced_reason}); recorded in the model history")
+    console.print(f"[green]✓[/] promoted {iv.version} (was {prev or 'none'})")
+
+
+ab_app = typer.Typer(no_args_is_help=True, help="A/B split between the active version and a candidate.")
+app.add_typer(ab_app, name="ab")
+
+
+@ab_app.command("set")
+def ab_set(
+    candidate: str = typer.Argument(..., help="Installed version to send a share of inputs to."),
+    fraction: float = typer.Option(..., "--fraction", help="Share of inputs for the candidate (0..1)."),
+    root: str = RootOpt,
+) -> None:
+    """Send a fraction of inputs to a candidate version (consumers pick it up on their next signal)."""
+    from vvai.common.output import console
+    from vvai.models.abtest import set_split
+
+    cfg = set_split(root, candidate, fraction)
+    console.print(f"A/B: {cfg.fraction:.0%} of inputs to {cfg.candidate}; outputs record their version and arm")
+
+
+@ab_app.command("clear")
+def ab_clear(root: str = RootOpt) -> None:
+    """Stop the A/B split: every input goes to the active version."""
+    from vvai.common.output import console
+    from vvai.models.abtest import clear
+
+    cfg = clear(root)
+    console.print("A/B split cleared" if cfg else "no A/B split was set")
+
+
+@ab_app.command("status")
+def ab_status(root: str = RootOpt, json_out: bool = JsonOpt) -> None:
+    """Show the A/B split."""
+    from vvai.common.output import console, print_json
+    from vvai.models.abtest import load
+    from vvai.models.store import Store
+
+    cfg = load(Store(root))
+    if json_out:
+        print_json(None if cfg is None else {"candidate": cfg.candidate, "fraction": cfg.fraction})
+    else:
+        console.print("no A/B split" if cfg is None else f"{cfg.fraction:.0%} of inputs to {cfg.candidate}")

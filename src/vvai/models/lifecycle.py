@@ -118,7 +118,6 @@ class ModelManager:
                 action = "activated"
             if activate and action != "unchanged":
                 self._activate(iv, reason="sync")
-            self.store.note_installed(manifest.model_name, manifest.version)
             st = self.store.read_state()
             st["manifest_source"] = manifest_location
             self.store.write_state(st)
@@ -143,7 +142,6 @@ class ModelManager:
             if iv is None:
                 blobs, _, _ = self._fetch(manifest, manifest_location)
                 iv = self._commit(self._stage(manifest, blobs, manifest_location), manifest)
-            self.store.note_installed(manifest.model_name, manifest.version)
             return iv
 
     # ---- the steps
@@ -167,10 +165,10 @@ class ModelManager:
         return parse_manifest(raw, where=location)
 
     def _check_not_downgrade(self, manifest: Manifest, allow_downgrade: bool) -> None:
-        highest = self.store.highest_installed(manifest.model_name)
+        highest = self.store.highest_activated(manifest.model_name)
         if highest and compare_versions(manifest.version, highest) < 0 and not allow_downgrade:
             raise IntegrityError(
-                f"manifest version {manifest.version} is lower than {highest}, the highest ever installed",
+                f"manifest version {manifest.version} is lower than {highest}, the highest ever activated",
                 hint="use 'vvai model rollback' for a local rollback, or --allow-downgrade if this is intended")
 
     def _installed_match(self, manifest: Manifest) -> InstalledVersion | None:
@@ -268,6 +266,7 @@ class ModelManager:
             self._write_info(iv, self._info_previous(iv))
             return self._info_previous(iv)
         self.store.point_active_to(iv)
+        self.store.note_activated(iv.model_name, iv.version)
         prev_version = prev.version if prev else None
         self._write_info(iv, prev_version)
         self._write_flag(iv)

@@ -239,7 +239,7 @@ class Store:
     def read_state(self) -> dict[str, Any]:
         st = read_json(self.state_path) or {}
         st.setdefault("format", "vvai-state/1")
-        st.setdefault("highest_installed", {})
+        st.setdefault("highest_installed", {})  # name kept for compatibility: highest ever *activated*
         st.setdefault("history", [])
         return st
 
@@ -252,16 +252,21 @@ class Store:
         st["history"].append({"ts": utcnow(), "action": action, **fields})
         self.write_state(st)
 
-    def highest_installed(self, model_name: str) -> str | None:
-        """Highest version of ``model_name`` ever installed (state, or any record present)."""
+    def highest_activated(self, model_name: str) -> str | None:
+        """Highest version of ``model_name`` ever activated: the downgrade guard's floor.
+
+        Staged candidates (installed, never activated) do not raise it, so a candidate that
+        fails evaluation does not block syncing the manifest the fleet is really on.
+        """
         st = self.read_state()
         best = st["highest_installed"].get(model_name)
-        for iv in self.installed():
-            if iv.model_name == model_name and (best is None or compare_versions(iv.version, best) > 0):
-                best = iv.version
+        act = self.active()
+        if act is not None and act.model_name == model_name and (
+                best is None or compare_versions(act.version, best) > 0):
+            best = act.version
         return best
 
-    def note_installed(self, model_name: str, version: str) -> None:
+    def note_activated(self, model_name: str, version: str) -> None:
         st = self.read_state()
         cur = st["highest_installed"].get(model_name)
         if cur is None or compare_versions(version, cur) > 0:
