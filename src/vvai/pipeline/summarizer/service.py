@@ -159,8 +159,9 @@ class Summarizer:
         if signature is not None:
             from vvai.pipeline.signature import record_for
 
-            signature.record(record_for(signature.path.parent, out, kind="output", component=COMPONENT,
-                                        derived_from=analytic_path.name))
+            root = signature.path.parent
+            signature.record(record_for(root, out, kind="output", component=COMPONENT,
+                                        derived_from=analytic_path.absolute().relative_to(root).as_posix()))
         self.log.info("summary written", file=out.name, model_name=res.model_name, model_version=res.model_version,
                       ab_arm=res.arm, scenes=len(res.captions), inference_s=round(res.inference_s, 6),
                       rss_bytes=rss_bytes())
