@@ -1,0 +1,580 @@
+"""The in-memory incident bundle (`vvai-bundle/1`) and its reader.
+
+`Bundle.from_records` is the single entry point: the offline reader (`load_bundle`) and the live
+monitor both build bundles with it, so one code path diagnoses both. Parsing is forgiving: bad
+lines, bad bytes and bad archives are recorded in ``bundle.problems`` and skipped, never raised;
+only a missing or unusable bundle.json is a ConfigError. ``expected.json`` is never read.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tarfile
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from vvai.common.errors import ConfigError
+from vvai.monitor.timeutil import parse_ts
+
+FORMAT = "vvai-bundle/1"
+MAX_LINE = 65536  # longer lines are cut (a prefix stays a verbatim substring of the line)
+MAX_FILE_BYTES = 64 * 1024 * 1024
+_MEM = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgtKMGT]?)[iI]?[bB]?\s*$")
+
+
+def parse_mem(value: object) -> int | None:
+    """Compose memory notation (``2g``, ``512m``, ``1.5G``, bytes) to bytes."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return int(value)
+    if not isinstance(value, str):
+        return None
+    m = _MEM.match(value)
+    if not m:
+        return None
+    mult = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}[m.group(2).lower()]
+    return int(float(m.group(1)) * mult)
+
+
+@dataclass
+class ComponentSpec:
+    name: str
+    image: str | None = None
+    mem_limit_bytes: int | None = None
+    cpus: float | None = None
+    restart: str | None = None
+    depends_on: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Line:
+    """One line of a text source. ``text`` is verbatim (after the docker timestamp for logs)."""
+
+    source: str
+    ts: datetime | None
+    text: str
+    ts_raw: str | None = None
+    component: str | None = None
+
+
+@dataclass
+class Event:
+    ts: datetime
+    type: str
+    action: str
+    name: str
+    attrs: dict[str, Any]
+    raw: str
+
+    @property
+    def exit_code(self) -> int | None:
+        try:
+            return int(self.attrs.get("exitCode"))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return None
+
+    @property
+    def image(self) -> str | None:
+        return self.attrs.get("image") or None
+
+
+@dataclass
+class AppRecord:
+    ts: datetime | None
+    level: str
+    component: str
+    msg: str
+    data: dict[str, Any]
+    raw: str
+
+    @property
+    def file(self) -> str | None:
+        f = self.data.get("file")
+        return f if isinstance(f, str) else None
+
+
+@dataclass
+class Record:
+    """A JSON-lines record (stats, metrics, pipeline) with its timestamp and raw line."""
+
+    ts: datetime
+    data: dict[str, Any]
+    raw: str
+
+
+def _dumps(rec: Any) -> str:
+    """The line a record would have on disk: compact, as `vvai monitor capture` writes it."""
+    return json.dumps(rec, ensure_ascii=False, separators=(",", ":"))
+
+
+class Bundle:
+    """Everything observed in one window on one host, parsed and indexed for the detectors."""
+
+    def __init__(self) -> None:
+        self.meta: dict[str, Any] = {}
+        self.host: str = ""
+        self.window_start: datetime | None = None
+        self.window_end: datetime | None = None
+        self.components: dict[str, ComponentSpec] = {}
+        self.benchmarks: dict[str, Any] = {}
+        self.model: dict[str, Any] = {}
+        self.events: list[Event] = []
+        self.logs: dict[str, list[Line]] = {}
+        self.app_log: list[AppRecord] = []
+        self.stats: list[Record] = []
+        self.metrics: list[Record] = []
+        self.pipeline: list[Record] = []
+        self.files: dict[str, bytes] = {}
+        self.problems: list[str] = []
+        self.watched: set[str] = set()
+        self._components_cache: list[str] | None = None
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_records(
+        cls,
+        meta: dict,
+        events: list[dict],
+        container_logs: dict[str, list[str]],
+        app_log: list[str],
+        stats: list[dict],
+        metrics: list[dict],
+        pipeline: list[dict],
+        files: dict[str, bytes],
+        problems: list[str] | None = None,
+        *,
+        raw_lines: dict[str, list[str]] | None = None,
+        watched: set[str] | None = None,
+    ) -> Bundle:
+        """Build a bundle from records in the spec's on-disk shapes.
+
+        ``raw_lines`` (optional) maps ``events.jsonl``/``stats.jsonl``/``metrics.jsonl``/
+        ``pipeline.jsonl`` to the exact lines the records were parsed from, so evidence quotes
+        the file byte for byte; without it a record's line is ``json.dumps(record)``.
+        ``watched`` names the sources that were watched (default: those with any data).
+        """
+        b = cls()
+        b.problems = list(problems or [])
+        b._set_meta(meta)
+        raw_lines = raw_lines or {}
+        b.events = b._parse_events(events, raw_lines.get("events.jsonl"))
+        for name, lines in sorted((container_logs or {}).items()):
+            b.logs[name] = b._parse_container_log(name, lines)
+        b.app_log = b._parse_app_log(app_log or [])
+        b.stats = b._parse_records("stats.jsonl", stats, raw_lines.get("stats.jsonl"))
+        b.metrics = b._parse_records("metrics.jsonl", metrics, raw_lines.get("metrics.jsonl"))
+        b.pipeline = b._parse_records("pipeline.jsonl", pipeline, raw_lines.get("pipeline.jsonl"))
+        b.files = dict(files or {})
+        if watched is not None:
+            b.watched = set(watched)
+        else:
+            b.watched = {"bundle.json"}
+            for src, data in (("events.jsonl", events), ("logs/app.log", app_log), ("stats.jsonl", stats),
+                              ("metrics.jsonl", metrics), ("pipeline.jsonl", pipeline)):
+                if data:
+                    b.watched.add(src)
+            b.watched.update(f"logs/{n}.log" for n in container_logs or {})
+        return b
+
+    def _set_meta(self, meta: dict) -> None:
+        if not isinstance(meta, dict):
+            raise ConfigError("bundle.json is not a JSON object", hint="see spec/incident-bundle.md")
+        self.meta = meta
+        if meta.get("format") != FORMAT:
+            self.problems.append(f"bundle.json: format is {meta.get('format')!r}, expected {FORMAT!r}")
+        self.host = str(meta.get("host") or "")
+        win = meta.get("window") if isinstance(meta.get("window"), dict) else {}
+        self.window_start = parse_ts(win.get("start"))
+        self.window_end = parse_ts(win.get("end"))
+        if not self.window_start or not self.window_end:
+            self.problems.append("bundle.json: window.start/window.end missing or invalid")
+        comps = meta.get("components")
+        if not isinstance(comps, dict):
+            self.problems.append("bundle.json: components missing; components are taken from the sources")
+            comps = {}
+        for name, spec in comps.items():
+            spec = spec if isinstance(spec, dict) else {}
+            cpus = spec.get("cpus")
+            try:
+                cpus = float(cpus) if cpus is not None else None
+            except (TypeError, ValueError):
+                self.problems.append(f"bundle.json: {name}.cpus is not a number")
+                cpus = None
+            deps = spec.get("depends_on") or []
+            if isinstance(deps, dict):
+                deps = list(deps)
+            elif isinstance(deps, str):
+                deps = [deps]
+            elif not isinstance(deps, list):
+                deps = []
+            self.components[str(name)] = ComponentSpec(
+                name=str(name),
+                image=spec.get("image") if isinstance(spec.get("image"), str) else None,
+                mem_limit_bytes=parse_mem(spec.get("mem_limit")),
+                cpus=cpus,
+                restart=spec.get("restart") if isinstance(spec.get("restart"), str) else None,
+                depends_on=[str(d) for d in deps if isinstance(d, str)],
+            )
+        self.benchmarks = meta.get("benchmarks") if isinstance(meta.get("benchmarks"), dict) else {}
+        self.model = meta.get("model") if isinstance(meta.get("model"), dict) else {}
+
+    def component_name(self, raw: str | None) -> str:
+        """Map an engine container name (``proj-scene_scanner-1``, ``/scanner``) to a service name."""
+        if not raw:
+            return ""
+        name = raw.lstrip("/")
+        if name in self.components:
+            return name
+        for comp in sorted(self.components, key=len, reverse=True):
+            if re.search(rf"(^|[-_./]){re.escape(comp)}([-_.]\d+)?$", name):
+                return comp
+        return name
+
+    def _parse_events(self, events: list[dict], raw: list[str] | None) -> list[Event]:
+        out: list[Event] = []
+        bad = 0
+        for i, ev in enumerate(events or []):
+            if not isinstance(ev, dict):
+                bad += 1
+                continue
+            ts = None
+            if isinstance(ev.get("timeNano"), int | float):
+                ts = parse_ts(ev["timeNano"] / 1e9)
+            if ts is None:
+                ts = parse_ts(ev.get("time"))
+            actor = ev.get("Actor") if isinstance(ev.get("Actor"), dict) else {}
+            attrs = actor.get("Attributes") if isinstance(actor.get("Attributes"), dict) else {}
+            if ts is None:
+                bad += 1
+                continue
+            name = attrs.get("com.docker.compose.service") or attrs.get("name") or ""
+            line = raw[i] if raw and i < len(raw) else _dumps(ev)
+            out.append(Event(ts=ts, type=str(ev.get("Type") or ev.get("type") or ""),
+                             action=str(ev.get("Action") or ev.get("status") or ""),
+                             name=self.component_name(str(name)), attrs=attrs, raw=line))
+        if bad:
+            self.problems.append(f"events.jsonl: {bad} event(s) without a usable time or shape skipped")
+        out.sort(key=lambda e: e.ts)
+        return out
+
+    def _parse_container_log(self, name: str, lines: list[str]) -> list[Line]:
+        source = f"logs/{name}.log"
+        comp = self.component_name(name)
+        out: list[Line] = []
+        no_ts = 0
+        last_ts = None
+        for line in lines:
+            line = line.rstrip("\r\n")
+            if len(line) > MAX_LINE:
+                self.problems.append(f"{source}: a {len(line)}-char line cut to {MAX_LINE}")
+                line = line[:MAX_LINE]
+            head, sep, rest = line.partition(" ")
+            ts = parse_ts(head) if sep or head else None
+            if ts is None:
+                if line.strip():
+                    no_ts += 1
+                out.append(Line(source=source, ts=last_ts, text=line, component=comp))
+                continue
+            last_ts = ts
+            out.append(Line(source=source, ts=ts, text=rest, ts_raw=head, component=comp))
+        if no_ts:
+            self.problems.append(f"{source}: {no_ts} line(s) without a docker timestamp")
+        return out
+
+    def _parse_app_log(self, lines: list[str]) -> list[AppRecord]:
+        out: list[AppRecord] = []
+        bad = 0
+        for line in lines:
+            line = line.rstrip("\r\n")
+            if not line.strip():
+                continue
+            if len(line) > MAX_LINE:
+                self.problems.append(f"logs/app.log: a {len(line)}-char line skipped")
+                continue
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                bad += 1
+                continue
+            if not isinstance(rec, dict):
+                bad += 1
+                continue
+            comp = rec.get("component")
+            out.append(AppRecord(
+                ts=parse_ts(rec.get("ts") or rec.get("time") or rec.get("timestamp")),
+                level=str(rec.get("level") or rec.get("levelname") or "").upper(),
+                component=self.component_name(comp) if isinstance(comp, str) else "",
+                msg=str(rec.get("msg") or rec.get("message") or ""),
+                data=rec, raw=line))
+        if bad:
+            self.problems.append(f"logs/app.log: {bad} line(s) are not JSON objects, skipped")
+        return out
+
+    def _parse_records(self, source: str, recs: list[dict], raw: list[str] | None) -> list[Record]:
+        out: list[Record] = []
+        bad = fixed = 0
+        clean = {"stats.jsonl": _clean_stat, "metrics.jsonl": _clean_metric, "pipeline.jsonl": _clean_snapshot}[source]
+        for i, rec in enumerate(recs or []):
+            ts = parse_ts(rec.get("ts")) if isinstance(rec, dict) else None
+            if ts is None:
+                bad += 1
+                continue
+            line = raw[i] if raw and i < len(raw) else _dumps(rec)
+            data, n = clean(rec)
+            fixed += n
+            if data is None:
+                bad += 1
+                continue
+            if isinstance(data.get("component"), str):
+                data["component"] = self.component_name(data["component"])
+            out.append(Record(ts=ts, data=data, raw=line))
+        if bad:
+            self.problems.append(f"{source}: {bad} record(s) without a valid ts or shape skipped")
+        if fixed:
+            self.problems.append(f"{source}: {fixed} field(s) of the wrong type ignored")
+        out.sort(key=lambda r: r.ts)
+        return out
+
+    # ------------------------------------------------------------------ views
+    def all_components(self) -> list[str]:
+        if self._components_cache is not None:
+            return list(self._components_cache)
+        names = dict.fromkeys(self.components)
+        for e in self.events:
+            if e.type == "container" and e.name:
+                names.setdefault(e.name)
+        for n in self.logs:
+            names.setdefault(self.component_name(n))
+        for r in self.stats:
+            c = r.data.get("component")
+            if isinstance(c, str) and c:
+                names.setdefault(c)
+        self._components_cache = list(names)
+        return list(names)
+
+    def log_lines(self, component: str) -> list[Line]:
+        if component in self.logs:
+            return self.logs[component]
+        for name, lines in self.logs.items():
+            if self.component_name(name) == component:
+                return lines
+        return []
+
+    def text_file(self, name: str) -> str:
+        return self.files.get(name, b"").decode("utf-8", errors="replace")
+
+
+# ---------------------------------------------------------------------- record hygiene
+# Detectors trust these shapes; a field of the wrong type is dropped (and counted), never guessed.
+def _num(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _clean_stat(rec: dict) -> tuple[dict | None, int]:
+    if not isinstance(rec.get("component"), str) or not rec["component"]:
+        return None, 0
+    out, n = dict(rec), 0
+    for k in ("cpu_percent", "mem_bytes", "mem_limit_bytes", "restart_count"):
+        if k in out and not _num(out[k]):
+            del out[k]
+            n += 1
+    if "restart_count" in out:
+        out["restart_count"] = int(out["restart_count"])
+    if "oom_killed" in out and not isinstance(out["oom_killed"], bool):
+        del out["oom_killed"]
+        n += 1
+    if "status" in out and not isinstance(out["status"], str):
+        del out["status"]
+        n += 1
+    return out, n
+
+
+def _clean_metric(rec: dict) -> tuple[dict | None, int]:
+    if not isinstance(rec.get("name"), str) or not _num(rec.get("value")):
+        return None, 0
+    out = dict(rec)
+    if not isinstance(out.get("labels"), dict):
+        out["labels"] = {}
+        return out, 1
+    return out, 0
+
+
+def _clean_snapshot(rec: dict) -> tuple[dict | None, int]:
+    out, n = dict(rec), 0
+    dirs = rec.get("dirs")
+    clean_dirs: dict[str, list[dict]] = {}
+    if isinstance(dirs, dict):
+        for folder, entries in dirs.items():
+            if not isinstance(entries, list):
+                n += 1
+                continue
+            good = []
+            for e in entries:
+                if isinstance(e, dict) and isinstance(e.get("name"), str):
+                    if "size" in e and not _num(e["size"]):
+                        e = {k: v for k, v in e.items() if k != "size"}
+                        n += 1
+                    good.append(e)
+                else:
+                    n += 1
+            clean_dirs[str(folder)] = good
+    elif dirs is not None:
+        n += 1
+    out["dirs"] = clean_dirs
+    disk = rec.get("disk")
+    if disk is not None and not (isinstance(disk, dict) and _num(disk.get("total_bytes")) and disk["total_bytes"] > 0
+                                 and _num(disk.get("free_bytes"))):
+        out.pop("disk", None)
+        n += 1
+    return out, n
+
+
+# ---------------------------------------------------------------------- reading from disk
+def _decode(source: str, data: bytes, problems: list[str]) -> list[str]:
+    if b"\x00" in data:
+        problems.append(f"{source}: NUL bytes found (binary data?)")
+        data = data.replace(b"\x00", b"")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        problems.append(f"{source}: invalid UTF-8 replaced")
+        text = data.decode("utf-8", errors="replace")
+    return text.splitlines()
+
+
+def _json_lines(source: str, lines: list[str], problems: list[str]) -> tuple[list[dict], list[str]]:
+    recs: list[dict] = []
+    raws: list[str] = []
+    bad = 0
+    for line in lines:
+        if not line.strip():
+            continue
+        if len(line) > MAX_LINE:
+            problems.append(f"{source}: a {len(line)}-char line skipped")
+            continue
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            bad += 1
+            continue
+        if not isinstance(rec, dict):
+            bad += 1
+            continue
+        recs.append(rec)
+        raws.append(line)
+    if bad:
+        problems.append(f"{source}: {bad} malformed JSON line(s) skipped")
+    return recs, raws
+
+
+def _read_tar(path: Path, problems: list[str]) -> dict[str, bytes]:
+    """Members of a bundle archive by path relative to the bundle root (no extraction to disk)."""
+    out: dict[str, bytes] = {}
+    try:
+        with tarfile.open(path, "r:*") as tar:
+            while True:
+                try:
+                    m = tar.next()
+                except (tarfile.TarError, EOFError, OSError, ValueError) as e:
+                    problems.append(f"{path.name}: archive damaged after {len(out)} file(s): {e}")
+                    break
+                if m is None:
+                    break
+                if not m.isfile() or m.size > MAX_FILE_BYTES:
+                    continue
+                parts = [p for p in Path(m.name).parts if p not in ("", ".")]
+                if ".." in parts or not parts:
+                    continue
+                try:
+                    f = tar.extractfile(m)
+                    data = f.read() if f else b""
+                except (tarfile.TarError, EOFError, OSError, ValueError) as e:
+                    problems.append(f"{path.name}: {m.name} unreadable: {e}")
+                    continue
+                out["/".join(parts)] = data
+    except (tarfile.TarError, EOFError, OSError, ValueError) as e:
+        if not out:
+            raise ConfigError(f"{path} is not a readable bundle archive: {e}",
+                              hint="pass a bundle folder or a .tar.gz of one") from e
+    # strip one common top folder (bundle/…)
+    if out and "bundle.json" not in out:
+        tops = {k.split("/", 1)[0] for k in out}
+        for top in tops:
+            if f"{top}/bundle.json" in out:
+                return {k[len(top) + 1:]: v for k, v in out.items() if k.startswith(top + "/")}
+    return out
+
+
+def _read_dir(path: Path, problems: list[str]) -> dict[str, bytes]:
+    out: dict[str, bytes] = {}
+    for p in sorted(path.rglob("*")):
+        if not p.is_file():
+            continue
+        rel = p.relative_to(path).as_posix()
+        if rel == "expected.json":
+            continue  # ground truth: the monitor must never read it
+        if not (rel in ("bundle.json", "events.jsonl", "stats.jsonl", "metrics.jsonl", "pipeline.jsonl")
+                or rel.startswith(("logs/", "files/"))):
+            continue
+        try:
+            if p.stat().st_size > MAX_FILE_BYTES:
+                problems.append(f"{rel}: larger than {MAX_FILE_BYTES} bytes, skipped")
+                continue
+            out[rel] = p.read_bytes()
+        except OSError as e:
+            problems.append(f"{rel}: unreadable ({e.strerror})")
+    return out
+
+
+def load_bundle(path: str | Path) -> Bundle:
+    """Read a bundle folder or .tar.gz. Damage is reported in ``problems``; only a missing
+    path or an unusable bundle.json raises ConfigError."""
+    p = Path(path)
+    if not p.exists():
+        raise ConfigError(f"bundle {p} does not exist", hint="pass a bundle folder or .tar.gz")
+    problems: list[str] = []
+    raw = _read_dir(p, problems) if p.is_dir() else _read_tar(p, problems)
+    raw.pop("expected.json", None)
+    if "bundle.json" not in raw:
+        raise ConfigError(f"{p} has no bundle.json", hint="a bundle folder holds bundle.json (vvai-bundle/1)")
+    try:
+        meta = json.loads(raw["bundle.json"].decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:
+        raise ConfigError(f"{p}/bundle.json is not valid JSON: {e}", hint="fix or re-capture the bundle") from e
+    if not isinstance(meta, dict):
+        raise ConfigError(f"{p}/bundle.json is not a JSON object", hint="fix or re-capture the bundle")
+
+    watched = {"bundle.json"}
+    sources: dict[str, tuple[list[dict], list[str]]] = {}
+    for name in ("events.jsonl", "stats.jsonl", "metrics.jsonl", "pipeline.jsonl"):
+        if name in raw:
+            watched.add(name)
+            sources[name] = _json_lines(name, _decode(name, raw[name], problems), problems)
+        else:
+            sources[name] = ([], [])
+    container_logs: dict[str, list[str]] = {}
+    app_log: list[str] = []
+    files: dict[str, bytes] = {}
+    for rel, data in raw.items():
+        if rel == "logs/app.log":
+            watched.add(rel)
+            app_log = _decode(rel, data, problems)
+        elif rel.startswith("logs/") and rel.endswith(".log") and rel.count("/") == 1:
+            watched.add(rel)
+            container_logs[rel[5:-4]] = _decode(rel, data, problems)
+        elif rel.startswith("files/"):
+            files[rel[6:]] = data
+    return Bundle.from_records(
+        meta, sources["events.jsonl"][0], container_logs, app_log, sources["stats.jsonl"][0],
+        sources["metrics.jsonl"][0], sources["pipeline.jsonl"][0], files, problems,
+        raw_lines={k: v[1] for k, v in sources.items()}, watched=watched,
+    )
+
+
+def problem_summary(problems: list[str]) -> list[str]:
+    """Collapse repeated problems ("x (3 times)") for display."""
+    c = Counter(problems)
+    return [p if n == 1 else f"{p} ({n} times)" for p, n in c.items()]

@@ -1,0 +1,69 @@
+"""Changes that errors can be blamed on: a new image for a component (image pull/tag events, a
+container recreated from a different image) and a new model version (app.log ``model_version``),
+plus errors that name the model (load or inference failures)."""
+
+from __future__ import annotations
+
+import re
+
+from vvai.monitor.detect.common import Context, ev_app, ev_event
+from vvai.monitor.model import Finding, Severity
+
+MODEL_ERR_RE = re.compile(
+    r"model|gguf|ggml|llama|tensor|quantiz|weights|checkpoint|tokenizer|inference|onnx", re.IGNORECASE)
+
+
+def _image_changes(ctx: Context) -> list[Finding]:
+    out = []
+    pulls = [e for e in ctx.bundle.events if e.type == "image" and e.action in ("pull", "tag", "load")]
+    for comp in ctx.bundle.all_components():
+        evs = [e for e in ctx.bundle.events if e.type == "container" and e.name == comp and e.image]
+        if not evs:
+            continue
+        old = evs[0].image
+        for e in evs[1:]:
+            if e.image != old:
+                pull = next((p for p in pulls if p.attrs.get("name") == e.image or p.raw.find(str(e.image)) >= 0), None)
+                ev = ([ev_event(pull)] if pull else []) + [ev_event(e)]
+                out.append(Finding(kind="new_image", component=comp, ts=pull.ts if pull else e.ts,
+                                   severity=Severity.info, evidence=ev,
+                                   summary=f"{comp} redeployed: {old} -> {e.image}",
+                                   attrs={"old_image": old, "new_image": e.image, "deployed_at": e.ts}))
+                break
+    return out
+
+
+def _model_changes(ctx: Context) -> list[Finding]:
+    out = []
+    by_comp: dict[str, list] = {}
+    for r in ctx.bundle.app_log:
+        v = r.data.get("model_version")
+        if isinstance(v, str | int | float) and r.ts:
+            by_comp.setdefault(r.component, []).append((r.ts, str(v), r))
+    for comp, vals in by_comp.items():
+        first = vals[0][1]
+        for ts, v, r in vals:
+            if v != first:
+                out.append(Finding(kind="model_change", component=comp, ts=ts, severity=Severity.info,
+                                   evidence=[ev_app(vals[0][2]), ev_app(r)],
+                                   summary=f"{comp} model {first} -> {v}",
+                                   attrs={"old_version": first, "new_version": v}))
+                break
+    return out
+
+
+def _model_errors(ctx: Context) -> list[Finding]:
+    out = []
+    for comp in ctx.bundle.all_components():
+        hits = [e for e in ctx.errors(comp) if e.ts and MODEL_ERR_RE.search(e.text)]
+        if len(hits) < 2:
+            continue
+        out.append(Finding(kind="model_error", component=comp, ts=hits[0].ts, last_ts=hits[-1].ts,
+                           severity=Severity.error, evidence=[h.evidence for h in hits[:3]],
+                           summary=f"{comp}: {len(hits)} model errors",
+                           attrs={"count": len(hits), "texts": [h.text[:300] for h in hits[:20]]}))
+    return out
+
+
+def detect(ctx: Context) -> list[Finding]:
+    return _image_changes(ctx) + _model_changes(ctx) + _model_errors(ctx)

@@ -1,0 +1,58 @@
+"""Exporter failures: the component that ships results keeps failing to reach external storage.
+
+Counted from the exporter's error lines and, where scraped, the ``vv_export_objects_total``
+error counter. Retried transient warnings do not count: only errors repeating over minutes do.
+"""
+
+from __future__ import annotations
+
+from vvai.monitor.detect.common import NETWORK_RE, Context, ev_record
+from vvai.monitor.model import Finding, Severity
+
+
+def _metric(ctx: Context, name: str, comp: str, **labels: str) -> list:
+    return [r for r in ctx.bundle.metrics if r.data.get("name") == name
+            and (r.data.get("labels") or {}).get("component") == comp
+            and all((r.data.get("labels") or {}).get(k) == v for k, v in labels.items())
+            and isinstance(r.data.get("value"), int | float)]
+
+
+def detect(ctx: Context) -> list[Finding]:
+    s = ctx.settings
+    out: list[Finding] = []
+    for comp in ctx.by_role("exporter"):
+        errs = [e for e in ctx.errors(comp) if e.ts]
+        err_metric = _metric(ctx, "vv_export_objects_total", comp, result="error")
+        metric_fail = int(err_metric[-1].data["value"] - err_metric[0].data["value"]) if err_metric else 0
+        ok_metric = _metric(ctx, "vv_export_objects_total", comp, result="ok")
+        pending = _metric(ctx, "vv_export_pending_sets", comp)
+        ok_inc = ok_metric[-1].data["value"] - ok_metric[0].data["value"] if len(ok_metric) > 1 else 0
+        if not errs and metric_fail and metric_fail < 0.1 * ok_inc:
+            metric_fail = 0  # a few failed objects among many shipped: retries, not an outage
+        failures = max(len(errs), metric_fail)
+        span = (errs[-1].ts - errs[0].ts).total_seconds() / 60 if len(errs) > 1 else 0
+        if failures < s.export_min_failures or (errs and span < s.export_min_minutes):
+            continue
+        if not errs and err_metric:
+            span = (err_metric[-1].ts - err_metric[0].ts).total_seconds() / 60
+        # still shipping most objects fine? then it is noise, not an outage
+        ok_after = None
+        if ok_metric and errs:
+            after = [r for r in ok_metric if r.ts >= errs[len(errs) // 2].ts]
+            if len(after) > 1:
+                ok_after = after[-1].data["value"] - after[0].data["value"]
+        network = sum(bool(NETWORK_RE.search(e.text)) for e in errs)
+        ev = [e.evidence for e in errs[:2]]
+        if err_metric and metric_fail:
+            ev.append(ev_record("metrics.jsonl", err_metric[-1], "value"))
+        if len(pending) > 1:
+            ev.append(ev_record("metrics.jsonl", pending[-1], "value"))
+        out.append(Finding(
+            kind="export_errors", component=comp, ts=errs[0].ts if errs else err_metric[0].ts,
+            last_ts=errs[-1].ts if errs else err_metric[-1].ts, severity=Severity.error, evidence=ev,
+            summary=f"{comp} failed to ship {failures} time(s) over {span:.0f} min",
+            attrs={"count": failures, "minutes": round(span, 1), "network": network,
+                   "ok_after": ok_after, "texts": [e.text[:300] for e in errs[:30]],
+                   "pending_last": pending[-1].data["value"] if pending else None,
+                   "pending_first": pending[0].data["value"] if pending else None}))
+    return out

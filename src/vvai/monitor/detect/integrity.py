@@ -1,0 +1,93 @@
+"""Integrity mismatches: state files (``files/vv-signature.json``, verifier output) or log lines
+saying a file does not match its recorded hash or signature."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from vvai.monitor.detect.common import Context, ev_file, first_file
+from vvai.monitor.model import Evidence, Finding, Severity
+
+MISMATCH_RE = re.compile(
+    r"mismatch|checksum (error|failed)|hash (differs|does not match)|bad signature|signature (invalid|failed|"
+    r"verification failed)|invalid signature|tamper|FAILED|MODIFIED|CORRUPT", re.IGNORECASE)
+OK_RE = re.compile(r"\b(0|no) (mismatch|mismatches|failures?)\b|all .*\b(ok|match)\b", re.IGNORECASE)
+
+
+def _owner(ctx: Context, name: str | None) -> str:
+    role = "scanner"
+    if name and name.endswith(".summary.json") or name and re.search(r"\.(gguf|bin|safetensors|onnx)$", name):
+        role = "summarizer"
+    elif name and name.endswith((".log", ".gz")):
+        role = "exporter"
+    got = ctx.by_role(role)
+    return got[0] if got else "pipeline"
+
+
+def _from_json(name: str, data: object) -> list[str]:
+    """File names flagged as mismatching in a signature/verifier JSON document."""
+    bad: list[str] = []
+    if isinstance(data, dict):
+        for key in ("mismatches", "mismatched", "failed", "failures", "invalid", "errors"):
+            v = data.get(key)
+            if isinstance(v, list):
+                for item in v:
+                    if isinstance(item, str):
+                        bad.append(item)
+                    elif isinstance(item, dict):
+                        f = item.get("file") or item.get("path") or item.get("name")
+                        if isinstance(f, str):
+                            bad.append(f)
+        files = data.get("files")
+        if isinstance(files, list | dict):
+            items = files.items() if isinstance(files, dict) else ((None, x) for x in files)
+            for k, v in items:
+                if isinstance(v, dict) and (v.get("ok") is False or str(v.get("status", "")).lower() in
+                                            ("mismatch", "failed", "invalid", "modified")):
+                    f = v.get("file") or v.get("path") or k
+                    if isinstance(f, str):
+                        bad.append(f)
+    return bad
+
+
+def detect(ctx: Context) -> list[Finding]:
+    bad: list[tuple[str, Evidence]] = []
+    for name, raw in sorted(ctx.bundle.files.items()):
+        text = raw.decode("utf-8", errors="replace")
+        try:
+            doc = json.loads(text)
+        except ValueError:
+            doc = None
+        if doc is not None:
+            for f in _from_json(name, doc):
+                base = f.rsplit("/", 1)[-1]
+                ev = ev_file(name, text, f) or ev_file(name, text, base)
+                if ev:
+                    bad.append((base, ev))
+            continue
+        for line in text.splitlines():
+            if MISMATCH_RE.search(line) and not OK_RE.search(line):
+                f = first_file(line) or (re.findall(r"[\w.\-/]+\.\w+", line) or [None])[0]
+                ev = ev_file(name, text, line.strip()[:200])
+                if ev:
+                    bad.append(((f or name).rsplit("/", 1)[-1], ev))
+    log_hits = []
+    for comp in ctx.bundle.all_components():
+        for e in ctx.all_error_text(comp):
+            low = e.text.lower()
+            if not any(k in low for k in ("sha", "hash", "checksum", "signature")):
+                continue
+            if re.search(r"(sha-?256|hash|checksum|signature).{0,40}(mismatch|invalid|differ|failed)|"
+                         r"(mismatch|invalid).{0,20}(sha-?256|hash|checksum|signature)", e.text, re.IGNORECASE):
+                log_hits.append(e)
+    if not bad and len(log_hits) < 2:
+        return []
+    first = bad[0][0] if bad else (log_hits[0].file or None)
+    files = list(dict.fromkeys(f for f, _ in bad))
+    ev = [e for _, e in bad[:3]] + [h.evidence for h in log_hits[:2]]
+    ts = min((h.ts for h in log_hits if h.ts), default=None) or ctx.end or ctx.start
+    return [Finding(kind="integrity_mismatch", component=_owner(ctx, first), file=first, ts=ts,
+                    severity=Severity.critical, evidence=ev,
+                    summary=f"{len(files) or len(log_hits)} file(s) do not match their recorded hash/signature",
+                    attrs={"count": len(files) or len(log_hits), "files": files[:20]})]

@@ -1,0 +1,116 @@
+"""Error bursts and never-seen log templates.
+
+Error lines are grouped into templates by the project's template miner
+(``vvai.monitor.templates.miner.TemplateMiner``) or, until it is available, drain3 directly. A
+burst is many error occurrences in one component; its templates, first occurrence and texts feed
+the knowledge base's pattern conditions. A template first seen after the early part of the
+window and repeating is reported as ``new_template``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from vvai.monitor.detect.common import Context
+from vvai.monitor.model import Finding, Severity
+
+
+class _Miner:
+    """Adapter: the project's miner when present, drain3 otherwise. Returns a template string."""
+
+    def __init__(self) -> None:
+        self._impl = None
+        self._drain = None
+        try:
+            from vvai.monitor.templates.miner import TemplateMiner  # type: ignore[import-not-found]
+
+            self._impl = TemplateMiner()
+        except Exception:
+            import logging
+
+            from drain3 import TemplateMiner as DrainMiner
+            from drain3.template_miner_config import TemplateMinerConfig
+
+            logging.getLogger("drain3").setLevel(logging.WARNING)
+            cfg = TemplateMinerConfig()
+            cfg.profiling_enabled = False
+            cfg.drain_sim_th = 0.5
+            self._drain = DrainMiner(config=cfg)
+
+    def add(self, text: str) -> str:
+        if self._impl is not None:
+            res = self._impl.add_message(text)
+            return str(getattr(res, "template", res))
+        r = self._drain.add_log_message(text)  # type: ignore[union-attr]
+        return str(r.get("template_mined") or text)
+
+    def final(self, text: str, fallback: str) -> str:
+        """The template ``text`` belongs to once every message was mined (templates generalise
+        as messages arrive, so the first answers are too specific)."""
+        try:
+            if self._impl is not None:
+                res = self._impl.match(text)
+                return str(res.template) if res is not None else fallback
+            cluster = self._drain.match(text)  # type: ignore[union-attr]
+            return cluster.get_template() if cluster is not None else fallback
+        except Exception:
+            return fallback
+
+
+def _mask(text: str) -> str:
+    """Strip the volatile head (inline timestamps) so templates group well."""
+    return text[:400]
+
+
+def _densest(errs: list, gap_minutes: float = 15.0) -> list:
+    """The largest run of errors with no pause longer than ``gap_minutes``: a burst starts where
+    errors become continuous, not at a stray error an hour earlier."""
+    best: list = []
+    cur: list = []
+    for e in errs:
+        if cur and (e.ts - cur[-1].ts).total_seconds() > gap_minutes * 60:
+            cur = []
+        cur.append(e)
+        if len(cur) >= len(best):
+            best = list(cur)
+    return best
+
+
+def detect(ctx: Context) -> list[Finding]:
+    s = ctx.settings
+    out: list[Finding] = []
+    start = ctx.start
+    span = (ctx.end - ctx.start) if ctx.start and ctx.end else None
+    for comp in ctx.bundle.all_components():
+        errs = [e for e in ctx.errors(comp) if e.ts]
+        if not errs:
+            continue
+        miner = _Miner()
+        first = [miner.add(_mask(e.text)) for e in errs]
+        tmpl = [miner.final(_mask(e.text), f) for e, f in zip(errs, first, strict=True)]
+        counts = Counter(tmpl)
+        per_hour = len(errs) / ctx.hours()
+        first_seen = {}
+        for t, e in zip(tmpl, errs, strict=True):
+            first_seen.setdefault(t, e)
+        burst = _densest(errs)
+        if len(burst) >= s.error_burst_min and len(burst) / ctx.hours() >= s.error_burst_per_hour:
+            top, n = counts.most_common(1)[0]
+            ev = []
+            for t, _ in counts.most_common(3):
+                ev.append(first_seen[t].evidence)
+            out.append(Finding(
+                kind="error_burst", component=comp, ts=burst[0].ts, last_ts=burst[-1].ts, severity=Severity.error,
+                evidence=ev, summary=f"{comp} logged {len(errs)} errors ({per_hour:.0f}/h); top: {top[:120]}",
+                attrs={"count": len(errs), "per_hour": round(per_hour, 1), "top_template": top, "top_count": n,
+                       "templates": dict(counts.most_common(10)),
+                       "texts": [e.text[:300] for e in errs[:50]], "times": [e.ts for e in burst],
+                       "files": [e.file for e in errs if e.file]}))
+        if start and span and span.total_seconds() > 0:
+            for t, n in counts.items():
+                e = first_seen[t]
+                if n >= s.new_template_min_count and (e.ts - start) > span * 0.2:
+                    out.append(Finding(kind="new_template", component=comp, ts=e.ts, severity=Severity.info,
+                                       evidence=[e.evidence], summary=f"new error template in {comp}: {t[:120]}",
+                                       attrs={"template": t, "count": n}))
+    return out
