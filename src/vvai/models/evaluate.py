@@ -28,7 +28,8 @@ from typing import Any
 
 from vvai.common.atomic import atomic_write_json
 from vvai.common.errors import ConfigError, VvaiError
-from vvai.models.store import Store, read_json, utcnow
+from vvai.common.jsonlog import now_rfc3339
+from vvai.models.store import Store, read_json
 
 DEFAULT_TASK = "vvai.pipeline.summarizer.task"  # module with load(folder) and run(engine, doc) -> str
 
@@ -261,7 +262,7 @@ def evaluate(root: Path | str | None, candidate: str, dataset: Path, *, baseline
         failures += g.check(name, m["candidate"][name], m["baseline"][name])
     report = {
         "format": "vvai-evaluation/1",
-        "evaluated_at": utcnow(),
+        "evaluated_at": now_rfc3339(),
         "candidate": {"version": cand.version, "folder": cand.folder.name},
         "baseline": {"version": base.version, "folder": base.folder.name},
         "dataset": {"path": str(Path(dataset).absolute()), "samples": len(samples),

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
 import json
 import os
 import shutil
@@ -33,6 +32,8 @@ from typing import Any
 
 from vvai.common.atomic import atomic_write_bytes, atomic_write_json, atomic_write_text, fsync_dir
 from vvai.common.errors import ConfigError, IntegrityError, VvaiError
+from vvai.common.hashing import sha256_and_size, sha256_file
+from vvai.common.jsonlog import now_rfc3339
 from vvai.models import trust
 from vvai.models.extract import ExtractLimits, ExtractResult, extract_archive, sync_tree
 from vvai.models.fetch import Download, FetchPolicy, NullProgress, ProgressSink, read_small
@@ -44,7 +45,7 @@ from vvai.models.manifest import (
     parse_manifest,
     resolve_url,
 )
-from vvai.models.store import INSTALL_FORMAT, InstalledVersion, Store, read_json, rmtree_force, utcnow
+from vvai.models.store import INSTALL_FORMAT, InstalledVersion, Store, read_json, rmtree_force
 
 DEFAULT_KEEP = 3
 
@@ -223,7 +224,7 @@ class ModelManager:
                 "format": INSTALL_FORMAT,
                 "model_name": manifest.model_name,
                 "version": manifest.version,
-                "installed_at": utcnow(),
+                "installed_at": now_rfc3339(),
                 "manifest_source": location,
                 "manifest": manifest.to_json_dict(),
                 "slots": manifest.slots,
@@ -294,7 +295,7 @@ class ModelManager:
             "sha256": arts[0]["sha256"] if arts else None,
             "artifacts": [{"filename": a["filename"], "sha256": a["sha256"], "slot": a["slot"]} for a in arts],
             "installed_at": iv.installed_at,
-            "activated_at": utcnow(),
+            "activated_at": now_rfc3339(),
             "previous_version": previous,
             "folder": str(iv.folder.relative_to(self.store.root)),
             "paths": {s: str(self.store.root / s) for s in iv.slots},
@@ -302,7 +303,7 @@ class ModelManager:
         atomic_write_json(self.store.info_path, info)
 
     def _write_flag(self, iv: InstalledVersion) -> None:
-        atomic_write_text(self.store.flag_path, f'{{"version": "{iv.version}", "at": "{utcnow()}"}}\n')
+        atomic_write_text(self.store.flag_path, f'{{"version": "{iv.version}", "at": "{now_rfc3339()}"}}\n')
 
     def _reconcile(self) -> None:
         """Repair derived files after a crash between the pointer swap and the info write."""
@@ -514,21 +515,6 @@ def _link_or_copy(src: Path, dest: Path) -> None:
         os.replace(tmp, dest)
 
 
-def sha256_file(path: Path, progress: ProgressSink | None = None) -> tuple[str, int]:
-    h = hashlib.sha256()
-    n = 0
-    with open(path, "rb") as f:
-        while True:
-            b = f.read(1 << 20)
-            if not b:
-                break
-            h.update(b)
-            n += len(b)
-            if progress:
-                progress.advance(len(b))
-    return h.hexdigest(), n
-
-
 def check_version(iv: InstalledVersion, *, full: bool) -> list[str]:
     """Problems with an installed version. ``full`` re-hashes every file; otherwise existence,
     type, size and mtime are checked (what a rollback can afford in a few milliseconds)."""
@@ -551,7 +537,7 @@ def check_version(iv: InstalledVersion, *, full: bool) -> list[str]:
             problems.append(f"{rel}: size {st.st_size} != {meta.get('size')} installed")
             continue
         if full:
-            digest, _ = sha256_file(p)
+            digest = sha256_file(p)
             if digest != meta.get("sha256"):
                 problems.append(f"{rel}: sha256 differs from what was installed")
         elif st.st_mtime_ns != meta.get("mtime_ns"):
@@ -590,7 +576,7 @@ def publish(artifact: Path, *, version: str, url: str, manifest_out: Path, model
     prog = progress or NullProgress()
     prog.begin(f"hashing {artifact.name}", artifact.stat().st_size, 0)
     try:
-        digest, size = sha256_file(artifact, prog)
+        digest, size = sha256_and_size(artifact, prog)
     finally:
         prog.end()
     existing: dict[str, Any] = {}

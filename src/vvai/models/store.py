@@ -34,20 +34,16 @@ import secrets
 import shutil
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from vvai.common.atomic import atomic_symlink, atomic_write_json, fsync_dir
 from vvai.common.errors import LockedError, VvaiError
+from vvai.common.jsonlog import now_rfc3339
 from vvai.models.manifest import compare_versions
 
 DEFAULT_ROOT = "/opt/vv-video-ai-system/models"
 INSTALL_FORMAT = "vvai-install/1"
-
-
-def utcnow() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def default_root() -> Path:
@@ -249,7 +245,7 @@ class Store:
 
     def record_event(self, action: str, **fields: Any) -> None:
         st = self.read_state()
-        st["history"].append({"ts": utcnow(), "action": action, **fields})
+        st["history"].append({"ts": now_rfc3339(), "action": action, **fields})
         self.write_state(st)
 
     def highest_activated(self, model_name: str) -> str | None:

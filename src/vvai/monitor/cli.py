@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from vvai.monitor.diagnose.cli import diagnose
+from vvai.monitor.diagnose.cli import diagnose, score
+from vvai.monitor.service.cli import capture, once, run
 from vvai.monitor.templates.cli import templates
 
 app = typer.Typer(no_args_is_help=True)
 app.command("templates")(templates)
 app.command("diagnose")(diagnose)
+app.command("score")(score)
+app.command("run")(run)
+app.command("once")(once)
+app.command("capture")(capture)

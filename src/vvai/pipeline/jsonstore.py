@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -19,17 +18,8 @@ from typing import Any
 
 from vvai.common.atomic import atomic_write_json
 from vvai.common.errors import ConfigError
+from vvai.common.hashing import sha256_file  # noqa: F401 - re-exported for the pipeline modules
 
-_CHUNK = 1 << 20
-
-
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file, read in 1 MiB chunks so a multi-GB video needs no memory."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(_CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 class LockedJsonStore:

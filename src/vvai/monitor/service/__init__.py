@@ -1,1 +1,1 @@
-"""monitor: service"""
+"""The monitor daemon (`vvai monitor run|once|capture`): sources -> window -> diagnosis -> store -> alerts."""

@@ -1,0 +1,278 @@
+"""A private, real Podman engine speaking the Docker API, for tests and benchmarks.
+
+No Docker Engine runs on the build machines, and no registry is reachable. Podman from Debian
+serves the Docker Engine API on a unix socket, so the monitor's Docker-SDK code path is exercised
+against real containers that really get OOM-killed, crash and restart. What this class handles
+(see /work/shared/notes/container-engine.md for the measurements behind each point):
+
+- private ``CONTAINERS_CONF`` / ``CONTAINERS_STORAGE_CONF`` under one folder, so nothing touches
+  the host's podman state and several engines can coexist;
+- ``default_ulimits`` within what root without CAP_SYS_RESOURCE may set, ``runtime = "runc"``
+  (crun rejects the cgroup v1 hybrid layout), ``events_logger = "file"`` (no journald), and a
+  conmon wrapper adding ``--persist-dir`` so ``State.OOMKilled`` is reported;
+- the host's network namespace for containers (no bridge, no iptables: the tests need no
+  container networking, and the monitor never talks to the containers);
+- a busybox image built from the host's busybox-static with ``podman import`` (no registry);
+- stopping the service by PID and reaping it (PID 1 here does not reap zombies).
+
+Written by hand: no library wraps a throw-away podman service.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import tarfile
+import time
+from pathlib import Path
+from typing import Any
+
+from vvai.common.errors import VvaiError
+
+BUSYBOX_IMAGE = "localhost/vvai-busybox:latest"
+
+_CONMON_WRAPPER = """#!/bin/sh
+# podman 4.3.1 does not pass --persist-dir to conmon, so conmon writes its 'oom' marker into
+# podman's working directory and State.OOMKilled stays false. Add it (bundle dir = value of -b).
+bundle=""
+is_exec=0
+prev=""
+for a in "$@"; do
+  case "$a" in
+    --exec|-e) is_exec=1 ;;
+  esac
+  if [ "$prev" = "-b" ] || [ "$prev" = "--bundle" ]; then bundle="$a"; fi
+  prev="$a"
+done
+if [ "$is_exec" = "0" ] && [ -n "$bundle" ]; then
+  exec {conmon} "$@" --persist-dir "$bundle"
+fi
+exec {conmon} "$@"
+"""
+
+
+def podman_available() -> str | None:
+    """None when a usable podman + runc + conmon is installed, else the reason it is not."""
+    for tool in ("podman", "runc", "conmon"):
+        if shutil.which(tool) is None:
+            return f"{tool} is not installed (apt-get install podman runc conmon busybox-static)"
+    if not Path("/bin/busybox").exists():
+        return "/bin/busybox is missing (apt-get install busybox-static)"
+    return None
+
+
+class PodmanEngine:
+    """One private Podman service under ``root``; use as a context manager or call start/stop."""
+
+    def __init__(self, root: Path | str, *, storage_driver: str = "overlay"):
+        self.root = Path(root).resolve()
+        self.storage_driver = storage_driver
+        self.conf_dir = self.root / "conf"
+        self.socket_path = self.root / "podman.sock"
+        self.workdir = self.root / "work"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._client: Any = None
+
+    # -- configuration --------------------------------------------------------------------------
+    @property
+    def socket_url(self) -> str:
+        return f"unix://{self.socket_path}"
+
+    @property
+    def env(self) -> dict[str, str]:
+        """Environment for any ``podman`` command that must see this engine."""
+        env = dict(os.environ)
+        env["CONTAINERS_CONF"] = str(self.conf_dir / "containers.conf")
+        env["CONTAINERS_STORAGE_CONF"] = str(self.conf_dir / "storage.conf")
+        env["TMPDIR"] = str(self.root / "tmp")
+        return env
+
+    def _write_config(self) -> None:
+        for d in (self.conf_dir, self.workdir, self.root / "tmp", self.root / "storage",
+                  self.root / "run", self.root / "engine-tmp", self.root / "volumes"):
+            d.mkdir(parents=True, exist_ok=True)
+        conmon = shutil.which("conmon") or "/usr/bin/conmon"
+        wrapper = self.conf_dir / "conmon-wrapper.sh"
+        wrapper.write_text(_CONMON_WRAPPER.replace("{conmon}", conmon))
+        wrapper.chmod(0o755)
+        (self.conf_dir / "containers.conf").write_text(
+            "[containers]\n"
+            'default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]\n'
+            'netns = "host"\n'
+            'log_driver = "k8s-file"\n'
+            "\n[engine]\n"
+            'runtime = "runc"\n'
+            'events_logger = "file"\n'
+            f'events_logfile_path = "{self.root / "events.log"}"\n'
+            'cgroup_manager = "cgroupfs"\n'
+            f'conmon_path = ["{wrapper}"]\n'
+            f'tmp_dir = "{self.root / "engine-tmp"}"\n'
+            f'volume_path = "{self.root / "volumes"}"\n'
+            "\n[network]\n"
+            f'network_config_dir = "{self.root / "networks"}"\n'
+        )
+        (self.conf_dir / "storage.conf").write_text(
+            "[storage]\n"
+            f'driver = "{self.storage_driver}"\n'
+            f'graphroot = "{self.root / "storage"}"\n'
+            f'runroot = "{self.root / "run"}"\n'
+        )
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    def podman(self, *args: str, input: bytes | None = None, timeout: float = 120) -> str:
+        """Run one ``podman`` CLI command against this engine's storage; raise on failure."""
+        r = subprocess.run(["podman", *args], env=self.env, input=input, capture_output=True,
+                           timeout=timeout, cwd=self.workdir)
+        if r.returncode != 0:
+            raise VvaiError(f"podman {' '.join(args[:2])} failed: {r.stderr.decode(errors='replace')[-500:]}",
+                            hint="see /work/shared/notes/container-engine.md")
+        return r.stdout.decode(errors="replace")
+
+    def start(self, timeout: float = 30) -> PodmanEngine:
+        """Write the private config, start ``podman system service`` and wait for the socket."""
+        reason = podman_available()
+        if reason:
+            raise VvaiError(f"podman is not usable: {reason}")
+        self._write_config()
+        self._become_subreaper()
+        with contextlib.suppress(FileNotFoundError):
+            self.socket_path.unlink()
+        log = open(self.root / "service.log", "ab")  # noqa: SIM115 - kept open for the child's life
+        self.proc = subprocess.Popen(
+            ["podman", "system", "service", "--time=0", self.socket_url],
+            cwd=self.workdir, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                code = self.proc.returncode
+                self.stop()
+                raise VvaiError(f"podman service exited with {code}", hint=f"see {self.root / 'service.log'}")
+            if self.socket_path.exists():
+                try:
+                    self.docker_client().ping()
+                    break
+                except Exception:  # noqa: BLE001 - not ready yet
+                    pass
+            time.sleep(0.1)
+        else:
+            self.stop()
+            raise VvaiError("podman service did not come up", hint=f"see {self.root / 'service.log'}")
+        try:
+            self.ensure_busybox()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Stop every container, then the service by its PID, and reap it."""
+        if self._client is not None:
+            with contextlib.suppress(Exception):
+                for c in self._client.containers.list(all=True):
+                    with contextlib.suppress(Exception):
+                        c.remove(force=True)
+            with contextlib.suppress(Exception):
+                self._client.close()
+            self._client = None
+        if self.proc is not None and self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+        self.proc = None
+        self._unmount_storage()
+        self._reap_children()
+
+    @staticmethod
+    def _become_subreaper() -> None:
+        """Adopt orphans (conmon double-forks) so they can be reaped: PID 1 here never does."""
+        with contextlib.suppress(Exception):
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+
+    @staticmethod
+    def _reap_children() -> None:
+        """Reap zombie conmon/podman processes we adopted; leave every other child alone."""
+        me = os.getpid()
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                text = stat.read_text()
+            except OSError:
+                continue
+            comm = text[text.find("(") + 1:text.rfind(")")]
+            fields = text[text.rfind(")") + 2:].split()
+            if fields[0] == "Z" and int(fields[1]) == me and comm in ("conmon", "podman", "exe"):
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(int(stat.parent.name), os.WNOHANG)
+
+    def _unmount_storage(self) -> None:
+        """The overlay driver leaves its graphroot bind-mounted; undo that so the folder can go."""
+        mnt = str(self.root / "storage" / "overlay")
+        for _ in range(20):  # every podman process may have stacked one more bind mount
+            try:
+                mounts = Path("/proc/self/mounts").read_text().split("\n")
+            except OSError:
+                return
+            if not any(len(f := m.split(" ")) > 1 and f[1] == mnt for m in mounts):
+                return
+            r = subprocess.run(["umount", "-l", mnt], capture_output=True, timeout=10)
+            if r.returncode != 0:
+                return
+
+    def __enter__(self) -> PodmanEngine:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- clients and images ---------------------------------------------------------------------
+    def docker_client(self, timeout: int = 60) -> Any:
+        """A ``docker.DockerClient`` bound to this engine (shared; use ``new_client`` for threads)."""
+        if self._client is None:
+            self._client = self.new_client(timeout)
+        return self._client
+
+    def new_client(self, timeout: int = 60) -> Any:
+        import docker
+
+        return docker.DockerClient(base_url=self.socket_url, timeout=timeout)
+
+    def ensure_busybox(self, tag: str = BUSYBOX_IMAGE) -> str:
+        """Build a tiny image from the host's static busybox with ``podman import`` (no registry)."""
+        try:
+            self.docker_client().images.get(tag)
+            return tag
+        except Exception:  # noqa: BLE001 - docker.errors.ImageNotFound
+            pass
+        applets = subprocess.run(["/bin/busybox", "--list"], capture_output=True, text=True,
+                                 check=True).stdout.split()
+        tar_path = self.root / "busybox-rootfs.tar"
+        with tarfile.open(tar_path, "w") as tar:
+            for d in ("bin", "tmp", "proc", "sys", "dev", "etc"):
+                info = tarfile.TarInfo(d)
+                info.type = tarfile.DIRTYPE
+                info.mode = 0o1777 if d == "tmp" else 0o755
+                tar.addfile(info)
+            tar.add("/bin/busybox", arcname="bin/busybox")
+            for applet in applets:
+                if applet == "busybox":
+                    continue  # a symlink named busybox would overwrite the binary
+                info = tarfile.TarInfo(f"bin/{applet}")
+                info.type = tarfile.SYMTYPE
+                info.linkname = "busybox"
+                tar.addfile(info)
+        self.podman("import", "--change", 'CMD ["/bin/sh"]', "--change", "ENV PATH=/bin",
+                    str(tar_path), tag)
+        tar_path.unlink()
+        return tag
