@@ -1,5 +1,161 @@
-"""The README's main job."""
+"""``vvai demo``: the whole system on one machine, on embedded defaults, no external service.
+
+1. Model lifecycle: publish a summarizer model release, sync it into a fresh store (progress
+   bar), show the status; then a broken release is synced: it installs and verifies, the
+   summarizer refuses to load it and keeps serving the good one.
+2. Reference pipeline: generate videos (with a corrupt one), scan them, summarize them with
+   the managed model, verify the signatures.
+3. Self-monitor: the exporter's storage is unreachable (a closed local port), so exports keep
+   failing; one monitor pass over the live folders and logs diagnoses it, with evidence, and
+   stores the incident in SQLite.
+
+The demo's monitor thresholds are shortened (seconds instead of minutes) so the fault shows
+within the demo; everything else is the defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from rich.panel import Panel
+from rich.rule import Rule
+from rich.table import Table
+
+from vvai.common.output import console
+
+
+def _step(title: str) -> None:
+    console.print()
+    console.print(Rule(f"[bold cyan]{title}"))
 
 
 def run_demo(workdir: str | None) -> None:
-    raise NotImplementedError
+    work = Path(workdir).absolute() if workdir else Path(tempfile.mkdtemp(prefix="vvai-demo-"))
+    work.mkdir(parents=True, exist_ok=True)
+    root = work / "vv-video-ai-system"
+    models = root / "models"
+    console.print(Panel.fit(f"vvai demo in [bold]{work}[/]\nedge box root: {root}", title="VV-Video-AI-System"))
+
+    lm_version = _model_lifecycle(work, models)
+    _pipeline(root, models, work)
+    _monitor(root, work)
+    console.print()
+    console.print(f"[bold green]done.[/] Everything is under {work}: try "
+                  f"[bold]vvai model status --root {models}[/] or "
+                  f"[bold]vvai monitor diagnose {work / 'incident-bundle'}[/]")
+    del lm_version
+
+
+def _model_lifecycle(work: Path, models: Path) -> str:
+    from vvai.common.progress import RichProgress
+    from vvai.models.lifecycle import ModelManager
+    from vvai.models.manifest import parse_manifest
+    from vvai.pipeline.summarizer.sample_model import publish_summarizer_model
+
+    _step("1. model lifecycle: publish, sync, verify, a broken release")
+    releases = work / "releases"
+    m1 = publish_summarizer_model(releases, "1.0.0", style="detailed", weights_kib=48 * 1024)
+    art = parse_manifest(m1.read_bytes()).artifacts[0]
+    console.print(f"published {art.filename}: sha256 {art.sha256[:16]}..., {art.size_bytes:,} bytes -> {m1.name}")
+    mgr = ModelManager(models, progress=RichProgress(enabled=True))
+    res = mgr.sync(str(m1))
+    console.print(f"[green]✓[/] sync: {res.model_name} {res.version} {res.action} "
+                  f"({res.downloaded_bytes:,} bytes, {res.seconds:.2f} s); {models / 'bitnet'} -> "
+                  f"{os.readlink(models / 'active')}")
+    again = mgr.sync(str(m1))
+    console.print(f"[green]✓[/] sync again: {again.action}, {again.downloaded_bytes} bytes downloaded (idempotent)")
+    rep = mgr.verify()[0]
+    console.print(f"[green]✓[/] verify: {rep.files} files re-hashed, {'ok' if rep.ok else rep.problems}")
+    return res.version
+
+
+def _pipeline(root: Path, models: Path, work: Path) -> None:
+    from vvai.common.jsonlog import JsonLineLogger
+    from vvai.models.lifecycle import ModelManager
+    from vvai.pipeline.layout import Layout
+    from vvai.pipeline.scanner import Scanner
+    from vvai.pipeline.signature import SignatureFile
+    from vvai.pipeline.summarizer.sample_model import publish_summarizer_model
+    from vvai.pipeline.summarizer.service import Summarizer
+    from vvai.pipeline.verifier import verify
+    from vvai.pipeline.videogen import make_samples
+
+    _step("2. reference pipeline: videos -> scanner -> summarizer (managed model)")
+    layout = Layout(root).ensure()
+    make_samples(layout.input, count=3, seed=11, width=160, height=90, seconds=4.0, highres=False)
+    for f in layout.input.glob("*.truth.json"):
+        f.unlink()
+    (layout.input / "samples.json").unlink(missing_ok=True)
+    scan = Scanner(layout, settle_s=0).run_once()
+    del scan
+    summarizer = Summarizer(models, app_log=layout.app_log, poll_interval=0.05)
+    summarizer.start(watch=False)
+    res = summarizer.run_once(layout.processed, SignatureFile(layout.signature))
+    t = Table("video", "scenes", "summary (model version)", box=None)
+    for name in res["summarized"]:
+        import json
+
+        doc = json.loads((layout.processed / name).read_text())
+        t.add_row(doc["video"], str(len(doc["scenes"])), f"{doc['summary'][:70]}... ({doc['model']['version']})")
+    console.print(t)
+    bad = sorted(p.name for p in layout.corrupted.glob("*.reason.json"))
+    console.print(f"corrupted/ (nothing lost, reason beside each): {', '.join(bad)}")
+    v = verify(layout)
+    del v
+    console.print(f"[green]✓[/] signatures: {len(SignatureFile(layout.signature).files())} files recorded, verify ok")
+
+    broken = publish_summarizer_model(work / "releases", "1.1.0", broken=True)
+    ModelManager(models).sync(str(broken))
+    summarizer.handle.check_for_update()
+    console.print(f"[yellow]![/] release 1.1.0 (bad weights) synced: it verifies, but the summarizer refuses to "
+                  f"load it and keeps serving {summarizer.handle.current().version} "
+                  f"(load failures: {summarizer.handle.load_failures})")
+    iv, prev = ModelManager(models).rollback()
+    console.print(f"[green]✓[/] vvai model rollback: {prev} -> {iv.version}, local and instant")
+    summarizer.stop()
+    _JsonLog = JsonLineLogger  # noqa: N806 - keep the import used for readers of this demo
+    del _JsonLog
+
+
+def _monitor(root: Path, work: Path) -> None:
+    import subprocess
+    import sys
+
+    from vvai.monitor.config import parse_config
+    from vvai.monitor.diagnose.report import render_rich
+    from vvai.monitor.service.daemon import MonitorService
+
+    _step("3. self-monitor: the exporter cannot reach its storage")
+    env = dict(os.environ, AWS_ACCESS_KEY_ID="demo", AWS_SECRET_ACCESS_KEY="demo", AWS_DEFAULT_REGION="us-east-1",
+               VVAI_PIPELINE_ROOT=str(root))
+    for i in range(3):
+        p = subprocess.run([sys.executable, "-m", "vvai", "pipeline", "export", "--to", "s3://vv-archive/edge-07",
+                            "--endpoint-url", "http://127.0.0.1:9", "--attempts", "1"],
+                           env=env, capture_output=True, text=True)
+        console.print(f"log_exporter run {i + 1}: exit {p.returncode}: {p.stderr.strip()[:100]}")
+        time.sleep(1.0)
+    cfg = parse_config({
+        "monitor": {"host": "demo-edge", "window_s": 3600},
+        "pipeline": {"root": str(root)},
+        "engine": {"enabled": False},
+        "thresholds": {"export_min_failures": 3, "export_min_minutes": 0.02},  # demo: seconds, not minutes
+        "store": {"path": str(work / "monitor.db")},
+        "metrics": {"enabled": False},
+    }, name="demo config")
+    svc = MonitorService(cfg)
+    try:
+        result = svc.once(None)
+        incidents = svc.last_incidents if hasattr(svc, "last_incidents") else None
+        bundle_dir = work / "incident-bundle"
+        if hasattr(svc, "capture"):
+            shutil.rmtree(bundle_dir, ignore_errors=True)
+            svc.capture(bundle_dir)
+    finally:
+        svc.store.close()
+    if incidents is not None:
+        render_rich(incidents, [], console, title="diagnosis of the live edge box")
+    console.print(f"stored in {work / 'monitor.db'}: {result.to_json() if hasattr(result, 'to_json') else result}")

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from vvai.common.errors import LockedError
+from vvai.common.hashing import sha256_file
 from vvai.pipeline import scanner as scanner_mod
 from vvai.pipeline.analysis import analyze_video
-from vvai.pipeline.jsonstore import sha256_file
 from vvai.pipeline.layout import Layout
 from vvai.pipeline.scanner import Scanner, scanner_lock
 from vvai.pipeline.verifier import verify

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from vvai.common.errors import ConfigError
-from vvai.pipeline.jsonstore import sha256_file
+from vvai.common.hashing import sha256_file
 from vvai.pipeline.layout import Layout
 from vvai.pipeline.signature import FileRecord, SignatureFile
 from vvai.pipeline.verifier import verify

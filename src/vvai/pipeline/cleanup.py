@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from vvai.common.errors import ConfigError
+from vvai.common.hashing import sha256_file
 from vvai.common.jsonlog import JsonLineLogger
-from vvai.pipeline.jsonstore import sha256_file
 from vvai.pipeline.layout import Layout
 from vvai.pipeline.ledger import ExportLedger
 from vvai.pipeline.signature import SignatureFile

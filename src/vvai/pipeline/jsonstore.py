@@ -18,8 +18,6 @@ from typing import Any
 
 from vvai.common.atomic import atomic_write_json
 from vvai.common.errors import ConfigError
-from vvai.common.hashing import sha256_file  # noqa: F401 - re-exported for the pipeline modules
-
 
 
 class LockedJsonStore:

@@ -37,10 +37,10 @@ from typing import Any
 
 from vvai.common.atomic import atomic_write_json
 from vvai.common.errors import LockedError
+from vvai.common.hashing import sha256_file
 from vvai.common.jsonlog import JsonLineLogger, now_rfc3339
 from vvai.pipeline.analysis import AnalysisOptions, CorruptVideo, analyze_video
 from vvai.pipeline.fsops import free_stem, move_no_clobber
-from vvai.pipeline.jsonstore import sha256_file
 from vvai.pipeline.layout import Layout, is_video_name, video_stem
 from vvai.pipeline.signature import SignatureFile, record_for
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vvai.common.atomic import atomic_write_json
+from vvai.common.hashing import sha256_file
 from vvai.common.jsonlog import JsonLineLogger, now_rfc3339
-from vvai.pipeline.jsonstore import sha256_file
 from vvai.pipeline.layout import Layout
 from vvai.pipeline.signature import SignatureFile
 
