@@ -40,17 +40,16 @@ def run_demo(workdir: str | None) -> None:
     models = root / "models"
     console.print(Panel.fit(f"vvai demo in [bold]{work}[/]\nedge box root: {root}", title="VV-Video-AI-System"))
 
-    lm_version = _model_lifecycle(work, models)
+    _model_lifecycle(work, models)
     _pipeline(root, models, work)
     _monitor(root, work)
     console.print()
     console.print(f"[bold green]done.[/] Everything is under {work}: try "
                   f"[bold]vvai model status --root {models}[/] or "
                   f"[bold]vvai monitor diagnose {work / 'incident-bundle'}[/]")
-    del lm_version
 
 
-def _model_lifecycle(work: Path, models: Path) -> str:
+def _model_lifecycle(work: Path, models: Path) -> None:
     from vvai.common.progress import RichProgress
     from vvai.models.lifecycle import ModelManager
     from vvai.models.manifest import parse_manifest
@@ -70,11 +69,11 @@ def _model_lifecycle(work: Path, models: Path) -> str:
     console.print(f"[green]✓[/] sync again: {again.action}, {again.downloaded_bytes} bytes downloaded (idempotent)")
     rep = mgr.verify()[0]
     console.print(f"[green]✓[/] verify: {rep.files} files re-hashed, {'ok' if rep.ok else rep.problems}")
-    return res.version
 
 
 def _pipeline(root: Path, models: Path, work: Path) -> None:
-    from vvai.common.jsonlog import JsonLineLogger
+    import json
+
     from vvai.models.lifecycle import ModelManager
     from vvai.pipeline.layout import Layout
     from vvai.pipeline.scanner import Scanner
@@ -90,23 +89,20 @@ def _pipeline(root: Path, models: Path, work: Path) -> None:
     for f in layout.input.glob("*.truth.json"):
         f.unlink()
     (layout.input / "samples.json").unlink(missing_ok=True)
-    scan = Scanner(layout, settle_s=0).run_once()
-    del scan
+    Scanner(layout, settle_s=0).run_once()
     summarizer = Summarizer(models, app_log=layout.app_log, poll_interval=0.05)
     summarizer.start(watch=False)
     res = summarizer.run_once(layout.processed, SignatureFile(layout.signature))
     t = Table("video", "scenes", "summary (model version)", box=None)
     for name in res["summarized"]:
-        import json
-
         doc = json.loads((layout.processed / name).read_text())
         t.add_row(doc["video"], str(len(doc["scenes"])), f"{doc['summary'][:70]}... ({doc['model']['version']})")
     console.print(t)
     bad = sorted(p.name for p in layout.corrupted.glob("*.reason.json"))
     console.print(f"corrupted/ (nothing lost, reason beside each): {', '.join(bad)}")
-    v = verify(layout)
-    del v
-    console.print(f"[green]✓[/] signatures: {len(SignatureFile(layout.signature).files())} files recorded, verify ok")
+    report = verify(layout)
+    ok = report.ok
+    console.print(f"[green]✓[/] signatures: {len(SignatureFile(layout.signature).files())} files recorded, verify {'ok' if ok else 'FAILED'}")
 
     broken = publish_summarizer_model(work / "releases", "1.1.0", broken=True)
     ModelManager(models).sync(str(broken))
@@ -117,17 +113,20 @@ def _pipeline(root: Path, models: Path, work: Path) -> None:
     iv, prev = ModelManager(models).rollback()
     console.print(f"[green]✓[/] vvai model rollback: {prev} -> {iv.version}, local and instant")
     summarizer.stop()
-    _JsonLog = JsonLineLogger  # noqa: N806 - keep the import used for readers of this demo
-    del _JsonLog
 
 
 def _monitor(root: Path, work: Path) -> None:
+    import json
     import subprocess
     import sys
 
+    from vvai.monitor.bundle import load_bundle
+    from vvai.monitor.capture import capture_bundle
     from vvai.monitor.config import parse_config
+    from vvai.monitor.diagnose.engine import Diagnoser
     from vvai.monitor.diagnose.report import render_rich
     from vvai.monitor.service.daemon import MonitorService
+    from vvai.testing.webhook import WebhookReceiver
 
     _step("3. self-monitor: the exporter cannot reach its storage")
     env = dict(os.environ, AWS_ACCESS_KEY_ID="demo", AWS_SECRET_ACCESS_KEY="demo", AWS_DEFAULT_REGION="us-east-1",
@@ -136,26 +135,39 @@ def _monitor(root: Path, work: Path) -> None:
         p = subprocess.run([sys.executable, "-m", "vvai", "pipeline", "export", "--to", "s3://vv-archive/edge-07",
                             "--endpoint-url", "http://127.0.0.1:9", "--attempts", "1"],
                            env=env, capture_output=True, text=True)
-        console.print(f"log_exporter run {i + 1}: exit {p.returncode}: {p.stderr.strip()[:100]}")
+        console.print(f"log_exporter run {i + 1}: exit {p.returncode}: {p.stderr.strip()[:90]}...")
         time.sleep(1.0)
-    cfg = parse_config({
-        "monitor": {"host": "demo-edge", "window_s": 3600},
-        "pipeline": {"root": str(root)},
-        "engine": {"enabled": False},
-        "thresholds": {"export_min_failures": 3, "export_min_minutes": 0.02},  # demo: seconds, not minutes
-        "store": {"path": str(work / "monitor.db")},
-        "metrics": {"enabled": False},
-    }, name="demo config")
-    svc = MonitorService(cfg)
+    # a local webhook stands in for Slack/Telegram: the alert is real, sent through apprise
+    hook = WebhookReceiver().start()
     try:
-        result = svc.once(None)
-        incidents = svc.last_incidents if hasattr(svc, "last_incidents") else None
+        cfg = parse_config({
+            "monitor": {"host": "demo-edge"},
+            "pipeline": {"root": str(root)},
+            "engine": {"enabled": False},  # no container engine needed: folders and logs only
+            "thresholds": {"export_min_failures": 3, "export_min_minutes": 0.02},  # demo: seconds, not minutes
+            "alerts": {"urls": [hook.apprise_url("vvai")]},
+            "store": {"path": str(work / "monitor.db")},
+            "metrics": {"enabled": False},
+        }, name="demo config")
+        svc = MonitorService(cfg)
+        try:
+            result = svc.once(None)
+        finally:
+            svc.store.close()
+        deadline = time.monotonic() + 5
+        while not hook.received and time.monotonic() < deadline:
+            time.sleep(0.05)
         bundle_dir = work / "incident-bundle"
-        if hasattr(svc, "capture"):
-            shutil.rmtree(bundle_dir, ignore_errors=True)
-            svc.capture(bundle_dir)
+        shutil.rmtree(bundle_dir, ignore_errors=True)
+        capture_bundle(cfg, 3600, bundle_dir)
     finally:
-        svc.store.close()
-    if incidents is not None:
-        render_rich(incidents, [], console, title="diagnosis of the live edge box")
-    console.print(f"stored in {work / 'monitor.db'}: {result.to_json() if hasattr(result, 'to_json') else result}")
+        hook.stop()
+    incidents = Diagnoser(settings=cfg.detector_settings()).diagnose(load_bundle(bundle_dir))
+    render_rich(incidents, [], console, title="diagnosis of the live edge box (captured bundle, offline)")
+    console.print(f"live pass: {len(result.incidents)} incident(s) stored in {work / 'monitor.db'}; "
+                  f"bundle for a post-mortem: {bundle_dir}")
+    for msg in hook.received[:1]:
+        body = msg.body if hasattr(msg, "body") else msg
+        text = body.get("message", json.dumps(body)) if isinstance(body, dict) else str(body)
+        console.print(Panel(text[:1500], title=f"alert received by the webhook: {body.get('title', '')[:60]}"
+                            if isinstance(body, dict) else "alert received by the webhook"))

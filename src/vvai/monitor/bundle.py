@@ -352,6 +352,11 @@ class Bundle:
             c = r.data.get("component")
             if isinstance(c, str) and c:
                 names.setdefault(c)
+        # a pipeline run outside containers (or not watched through the engine) is known only by
+        # its app.log lines; its ERROR lines still make it a component that can fail
+        for r in self.app_log:
+            if r.component and r.level in ("ERROR", "CRITICAL", "FATAL"):
+                names.setdefault(r.component)
         self._components_cache = list(names)
         return list(names)
 
