@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # One command installs everything vvai and its tests need on a Debian/Ubuntu machine:
 #   - Debian packages: Podman (a Docker-API-compatible engine for the container tests) and
-#     the tools it needs, busybox-static (tiny local test images), Chromium (web page tests);
+#     the tools it needs, busybox-static (tiny local test images), Prometheus (a real server
+#     for the monitor's Prometheus source test);
 #   - a virtualenv in .venv with vvai (editable) and its test dependencies.
 # Set VVAI_SKIP_APT=1 to skip the Debian packages (the container tests then skip themselves).
 set -euo pipefail
 cd "$(dirname "$0")"
 
-APT_PKGS="podman runc uidmap fuse-overlayfs slirp4netns busybox-static conmon"
+APT_PKGS="podman runc conmon uidmap fuse-overlayfs slirp4netns busybox-static prometheus"
 if [ "${VVAI_SKIP_APT:-0}" != "1" ] && command -v apt-get >/dev/null 2>&1; then
   missing=""
   for p in $APT_PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done

@@ -12,7 +12,7 @@ Example::
 
     [pipeline]
     root = "/opt/vv-video-ai-system"
-    state_files = ["vv-signature.json", "verify-report.json"]
+    state_files = ["vv-signature.json", "logs/verifier.json"]
 
     [engine]
     compose_project = "vv-video-ai-system"     # or: components = ["scene_scanner", ...]
@@ -58,7 +58,7 @@ class PipelineConfig(_Strict):
     processed: str = "processed"
     corrupted: str = "corrupted"
     app_log: str = "logs/app.log"
-    state_files: list[str] = Field(default_factory=lambda: ["vv-signature.json", "verify-report.json"])
+    state_files: list[str] = Field(default_factory=lambda: ["vv-signature.json", "logs/verifier.json"])
     snapshot_interval_s: float = Field(60.0, ge=1)
 
     def path(self, rel: str) -> Path:
