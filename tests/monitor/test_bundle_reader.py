@@ -12,10 +12,9 @@ from pathlib import Path
 import pytest
 
 from tests.monitor.test_bundle_builders import build, dts, event, meta, stat
+from tests.paths import EXAMPLES
 from vvai.common.errors import ConfigError
 from vvai.monitor.bundle import load_bundle, parse_mem
-
-EXAMPLES = Path("/work/shared/spec/examples")
 
 
 def _write(root: Path, files: dict[str, bytes | str]) -> Path:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from tests.monitor.test_bundle_builders import app, build, dts, event, meta, snap, stat
+from tests.paths import EXAMPLES
 from vvai.common.errors import ConfigError
 from vvai.monitor.bundle import load_bundle
 from vvai.monitor.diagnose.engine import Diagnoser
@@ -18,7 +18,6 @@ from vvai.monitor.diagnose.kb import load_kb
 from vvai.monitor.diagnose.scoring import score_case, verify_evidence
 from vvai.monitor.diagnose.settings import DetectorSettings
 
-EXAMPLES = Path("/work/shared/spec/examples")
 needs_examples = pytest.mark.skipif(not EXAMPLES.is_dir(), reason="spec examples not present")
 
 

@@ -16,14 +16,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.paths import EXAMPLES
 from vvai.monitor.bundle import load_bundle
 from vvai.monitor.config import parse_config
 from vvai.monitor.diagnose.engine import Diagnoser
 from vvai.monitor.service.daemon import MonitorService
 from vvai.monitor.sources.base import Record, parse_ts
 from vvai.testing.webhook import WebhookReceiver
-
-EXAMPLES = Path("/work/shared/spec/examples")
 
 
 def _records_from_bundle_dir(path: Path) -> tuple[list[Record], float, float]:

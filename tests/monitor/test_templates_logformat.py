@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import csv
 import json
-from pathlib import Path
 
 import pytest
 
+from tests.paths import LOGHUB
 from vvai.common.errors import ConfigError
 from vvai.monitor.templates.evaluate import grouping_accuracy
 from vvai.monitor.templates.logformat import LogFormat
 from vvai.monitor.templates.miner import TemplateMiner
 
-LOGHUB = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "loghub2k"
 needs_loghub = pytest.mark.skipif(not (LOGHUB / "settings.json").is_file(), reason="loghub2k data not present")
 
 
