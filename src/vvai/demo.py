@@ -101,8 +101,8 @@ def _pipeline(root: Path, models: Path, work: Path) -> None:
     bad = sorted(p.name for p in layout.corrupted.glob("*.reason.json"))
     console.print(f"corrupted/ (nothing lost, reason beside each): {', '.join(bad)}")
     report = verify(layout)
-    ok = report.ok
-    console.print(f"[green]✓[/] signatures: {len(SignatureFile(layout.signature).files())} files recorded, verify {'ok' if ok else 'FAILED'}")
+    n = len(SignatureFile(layout.signature).files())
+    console.print(f"[green]✓[/] signatures: {n} files recorded, verify {'ok' if report.ok else 'FAILED'}")
 
     broken = publish_summarizer_model(work / "releases", "1.1.0", broken=True)
     ModelManager(models).sync(str(broken))

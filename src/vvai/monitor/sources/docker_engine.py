@@ -44,18 +44,42 @@ def compose_mem(n: int | None) -> str | None:
     return str(n)
 
 
+def _read_time(sample: dict) -> float | None:
+    from vvai.monitor.timeutil import parse_ts
+
+    try:
+        dt = parse_ts(sample.get("read"))
+    except (TypeError, ValueError):
+        return None
+    return dt.timestamp() if dt and dt.year > 1971 else None
+
+
 def cpu_percent(prev: dict | None, cur: dict) -> float | None:
-    """docker-stats CPU %: container CPU time delta over host CPU time delta x online CPUs x 100."""
+    """docker-stats CPU % (100 = one full core) between two samples of one container.
+
+    The container's CPU-time delta is divided by the time between the two samples' own ``read``
+    timestamps (when the engine read the cgroup). ``system_cpu_usage`` is only the fallback:
+    engines disagree on what it counts (Podman's does not scale like Docker's), which made
+    a container capped at half a core read as 167 % under load.
+    """
     if not prev:
         return None
     try:
         c0, c1 = prev["cpu_stats"], cur["cpu_stats"]
         cpu_delta = c1["cpu_usage"]["total_usage"] - c0["cpu_usage"]["total_usage"]
-        sys_delta = c1.get("system_cpu_usage", 0) - c0.get("system_cpu_usage", 0)
-        ncpu = c1.get("online_cpus") or len(c1["cpu_usage"].get("percpu_usage") or []) or 1
     except (KeyError, TypeError):
         return None
-    if sys_delta <= 0 or cpu_delta < 0:
+    if cpu_delta < 0:
+        return None
+    t0, t1 = _read_time(prev), _read_time(cur)
+    if t0 is not None and t1 is not None and t1 - t0 > 0.05:
+        return round(cpu_delta / ((t1 - t0) * 1e9) * 100.0, 2)
+    try:
+        sys_delta = c1.get("system_cpu_usage", 0) - c0.get("system_cpu_usage", 0)
+        ncpu = c1.get("online_cpus") or len(c1["cpu_usage"].get("percpu_usage") or []) or 1
+    except (KeyError, TypeError, AttributeError):
+        return None
+    if sys_delta <= 0:
         return None
     return round(cpu_delta / sys_delta * ncpu * 100.0, 2)
 
