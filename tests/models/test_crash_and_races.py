@@ -96,7 +96,8 @@ def test_concurrent_downloads_of_one_blob_without_the_store_lock(tmp_path: Path)
     """Correctness does not rest on the store lock: the part file is claimed with its own flock."""
     import threading
 
-    from vvai.models.fetch import Download, FetchPolicy
+    from vvai.models.fetch import Download
+    from vvai.models.transports import FetchPolicy
 
     m = release(tmp_path / "rel", "1.0.0", size=3_000_000)
     art = m.parent / "bitnet_summarizer_v1.0.0.tar.gz"

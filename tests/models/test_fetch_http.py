@@ -10,8 +10,8 @@ import pytest
 
 from tests.models.model_helpers import active_version, model_file_version, release, run_vvai, write_manifest
 from vvai.common.errors import FetchError, IntegrityError
-from vvai.models.fetch import FetchPolicy
 from vvai.models.lifecycle import ModelManager
+from vvai.models.transports import FetchPolicy
 
 FAST = dict(backoff_base=0.01, backoff_max=0.05)
 

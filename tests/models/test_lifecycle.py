@@ -21,7 +21,8 @@ from tests.models.model_helpers import (
     write_manifest,
 )
 from vvai.common.errors import ConfigError, IntegrityError, VvaiError
-from vvai.models.lifecycle import ModelManager, publish
+from vvai.models.lifecycle import ModelManager
+from vvai.models.publish import publish
 
 
 @pytest.fixture

@@ -22,8 +22,8 @@ def _manager(root: str | None, *, json_out: bool = False, lock_timeout: float = 
              public_key: str | None = None, quiet: bool = False, **policy):
     from vvai.common.output import err_console
     from vvai.common.progress import RichProgress
-    from vvai.models.fetch import FetchPolicy
     from vvai.models.lifecycle import ModelManager
+    from vvai.models.transports import FetchPolicy
 
     show = not (json_out or quiet) and (sys.stderr.isatty() or os.environ.get("VVAI_PROGRESS") == "1")
     return ModelManager(
@@ -226,7 +226,7 @@ def publish(
     """Compute sha256 and size of an artifact and write or update the manifest."""
     from vvai.common.output import console, print_json
     from vvai.common.progress import RichProgress
-    from vvai.models.lifecycle import publish as do_publish
+    from vvai.models.publish import publish as do_publish
 
     show = not json_out and sys.stderr.isatty()
     m = do_publish(artifact, version=version, url=url, manifest_out=manifest, model_name=model_name,

@@ -21,31 +21,28 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import json
 import os
 import shutil
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
-from vvai.common.atomic import atomic_write_bytes, atomic_write_json, atomic_write_text, fsync_dir
+from vvai.common.atomic import atomic_write_json, atomic_write_text, fsync_dir
 from vvai.common.errors import ConfigError, IntegrityError, VvaiError
-from vvai.common.hashing import sha256_and_size, sha256_file
 from vvai.common.jsonlog import now_rfc3339
 from vvai.models import trust
 from vvai.models.extract import ExtractLimits, ExtractResult, extract_archive, sync_tree
-from vvai.models.fetch import Download, FetchPolicy, NullProgress, ProgressSink, read_small
+from vvai.models.fetch import Download, NullProgress, ProgressSink
 from vvai.models.manifest import (
-    Artifact,
     Manifest,
     compare_versions,
-    dump_manifest,
     parse_manifest,
     resolve_url,
 )
 from vvai.models.store import INSTALL_FORMAT, InstalledVersion, Store, read_json, rmtree_force
+from vvai.models.transports import FetchPolicy, read_small
+from vvai.models.verify import check_version
 
 DEFAULT_KEEP = 3
 
@@ -513,107 +510,3 @@ def _link_or_copy(src: Path, dest: Path) -> None:
             os.fsync(f.fileno())
         os.chmod(tmp, 0o444)
         os.replace(tmp, dest)
-
-
-def check_version(iv: InstalledVersion, *, full: bool) -> list[str]:
-    """Problems with an installed version. ``full`` re-hashes every file; otherwise existence,
-    type, size and mtime are checked (what a rollback can afford in a few milliseconds)."""
-    problems: list[str] = []
-    files: dict[str, dict[str, Any]] = iv.record.get("files", {})
-    symlinks: dict[str, str] = iv.record.get("symlinks", {})
-    for rel, meta in files.items():
-        p = iv.folder / rel
-        try:
-            st = os.lstat(p)
-        except FileNotFoundError:
-            problems.append(f"{rel}: missing")
-            continue
-        import stat as _stat
-
-        if not _stat.S_ISREG(st.st_mode):
-            problems.append(f"{rel}: not a regular file any more")
-            continue
-        if st.st_size != meta.get("size"):
-            problems.append(f"{rel}: size {st.st_size} != {meta.get('size')} installed")
-            continue
-        if full:
-            digest = sha256_file(p)
-            if digest != meta.get("sha256"):
-                problems.append(f"{rel}: sha256 differs from what was installed")
-        elif st.st_mtime_ns != meta.get("mtime_ns"):
-            problems.append(f"{rel}: modified after install")
-    for rel, target in symlinks.items():
-        try:
-            if os.readlink(iv.folder / rel) != target:
-                problems.append(f"{rel}: symlink changed")
-        except OSError:
-            problems.append(f"{rel}: symlink missing")
-    known = set(files) | set(symlinks)
-    for slot in iv.record.get("slots", []):
-        base = iv.folder / slot
-        if not base.is_dir():
-            problems.append(f"{slot}/: folder missing")
-            continue
-        for dirpath, dirnames, filenames in os.walk(base):
-            relroot = os.path.relpath(dirpath, iv.folder)
-            for name in filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
-                rel = os.path.join(relroot, name)
-                if rel not in known:
-                    problems.append(f"{rel}: unexpected file")
-    return problems
-
-
-# ===================================================================== publish
-
-
-def publish(artifact: Path, *, version: str, url: str, manifest_out: Path, model_name: str | None = None,
-            target_path: str | None = None, description: str | None = None, notes: str | None = None,
-            sign_key: Path | None = None, progress: ProgressSink | None = None) -> Manifest:
-    """Compute sha256 and size of ``artifact`` and write or update ``manifest_out``."""
-    artifact = Path(artifact)
-    if not artifact.is_file():
-        raise ConfigError(f"artifact not found: {artifact}")
-    prog = progress or NullProgress()
-    prog.begin(f"hashing {artifact.name}", artifact.stat().st_size, 0)
-    try:
-        digest, size = sha256_and_size(artifact, prog)
-    finally:
-        prog.end()
-    existing: dict[str, Any] = {}
-    if manifest_out.exists():
-        existing = parse_manifest(manifest_out.read_bytes(), where=str(manifest_out)).to_json_dict()
-    arts: list[dict[str, Any]] = list(existing.get("artifacts", []))
-    target = target_path or next((a["target_path_in_container"] for a in arts), None) or "/app/models/bitnet"
-    new_art = {"filename": artifact.name, "url": url, "sha256": digest, "size_bytes": size,
-               "target_path_in_container": target}
-    same_version = existing.get("version") == version
-    replaced = False
-    for i, a in enumerate(arts):
-        same_slot = Artifact.model_validate(a).slot == Artifact.model_validate(new_art).slot
-        if a["filename"] == artifact.name or (same_slot and not same_version and
-                                              bool(Artifact.model_validate(a).archive) == bool(
-                                                  Artifact.model_validate(new_art).archive)):
-            arts[i] = new_art
-            replaced = True
-            break
-    if not replaced:
-        arts.append(new_art)
-    doc = {
-        "model_name": model_name or existing.get("model_name") or artifact.name.split("_v")[0],
-        "version": version,
-        "release_date": date.today().isoformat() if not same_version or "release_date" not in existing
-        else existing["release_date"],
-        "description": description if description is not None else existing.get("description"),
-        "notes": notes if notes is not None else existing.get("notes"),
-        "artifacts": arts,
-    }
-    manifest = parse_manifest(json.dumps(doc).encode(), where="published manifest")
-    data = dump_manifest(manifest).encode()
-    manifest_out.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(manifest_out, data)
-    sig_path = Path(str(manifest_out) + ".sig")
-    if sign_key:
-        atomic_write_bytes(sig_path, trust.sign(data, trust.load_private_key(sign_key)))
-    elif sig_path.exists():
-        sig_path.unlink()  # a stale signature would make a signed-mode sync fail confusingly
-    return manifest

@@ -40,7 +40,7 @@ def make_summarizer_model(dest: Path, version: str, *, style: str = "brief", wei
 
 def publish_summarizer_model(folder: Path, version: str, **kw) -> Path:
     """Artifact + ``model_manifest.json`` (via the real publish path); returns the manifest."""
-    from vvai.models.lifecycle import publish
+    from vvai.models.publish import publish
 
     art = make_summarizer_model(folder, version, **kw)
     manifest = folder / f"model_manifest-{version}.json"
