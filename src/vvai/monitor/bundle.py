@@ -285,23 +285,9 @@ class Bundle:
         return out
 
     def _parse_app_log(self, lines: list[str]) -> list[AppRecord]:
+        recs, raws = _json_lines("logs/app.log", [ln.rstrip("\r\n") for ln in lines], self.problems)
         out: list[AppRecord] = []
-        bad = 0
-        for line in lines:
-            line = line.rstrip("\r\n")
-            if not line.strip():
-                continue
-            if len(line) > MAX_LINE:
-                self.problems.append(f"logs/app.log: a {len(line)}-char line skipped")
-                continue
-            try:
-                rec = json.loads(line)
-            except ValueError:
-                bad += 1
-                continue
-            if not isinstance(rec, dict):
-                bad += 1
-                continue
+        for rec, line in zip(recs, raws, strict=True):
             comp = rec.get("component")
             out.append(AppRecord(
                 ts=parse_ts(rec.get("ts") or rec.get("time") or rec.get("timestamp")),
@@ -309,8 +295,6 @@ class Bundle:
                 component=self.component_name(comp) if isinstance(comp, str) else "",
                 msg=str(rec.get("msg") or rec.get("message") or ""),
                 data=rec, raw=line))
-        if bad:
-            self.problems.append(f"logs/app.log: {bad} line(s) are not JSON objects, skipped")
         return out
 
     def _parse_records(self, source: str, recs: list[dict], raw: list[str] | None) -> list[Record]:
