@@ -455,7 +455,7 @@ def _json_lines(source: str, lines: list[str], problems: list[str]) -> tuple[lis
         recs.append(rec)
         raws.append(line)
     if bad:
-        problems.append(f"{source}: {bad} malformed JSON line(s) skipped")
+        problems.append(f"{source}: {bad} line(s) are not JSON objects (malformed JSON), skipped")
     return recs, raws
 
 
