@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from vvai.monitor.diagnose.cli import diagnose, score
-from vvai.monitor.service.cli import capture, once, run
+from vvai.monitor.service.cli import capture, feedback, incidents, once, run
 from vvai.monitor.templates.cli import templates
 
 app = typer.Typer(no_args_is_help=True)
@@ -15,3 +15,5 @@ app.command("score")(score)
 app.command("run")(run)
 app.command("once")(once)
 app.command("capture")(capture)
+app.command("incidents")(incidents)
+app.command("feedback")(feedback)
