@@ -68,7 +68,7 @@ def sync(
         console.print(f"  previous version {res.previous_version} kept for 'vvai model rollback'")
     if res.removed_versions:
         console.print(f"  removed old versions: {', '.join(res.removed_versions)}")
-    _print_status(mgr.status())
+    _print_status(mgr.status(compare_manifest=False))  # the sync just read that manifest
 
 
 def _print_status(st: dict) -> None:
@@ -117,12 +117,8 @@ def list_(root: str = RootOpt, json_out: bool = JsonOpt) -> None:
     """Installed versions."""
     from vvai.common.output import print_json
 
-    st = _manager(root, json_out=True).status(None)
-    if json_out:
-        print_json(st["installed"])
-    else:
-        st["manifest"] = None
-        _print_status(st)
+    st = _manager(root, json_out=True).status(None, compare_manifest=False)
+    print_json(st["installed"]) if json_out else _print_status(st)
 
 
 @app.command()

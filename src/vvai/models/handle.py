@@ -161,7 +161,10 @@ class ModelHandle(Generic[E]):
         before = self._current
         with contextlib.suppress(ModelLoadError):
             self.load_active()
-        self.on_event("signal", {})  # the flag changed even if the version did not (e.g. an A/B split)
+        if self._current is before:
+            # the flag changed but no new model was loaded (e.g. an A/B split was set): tell the
+            # consumer; a new model already announced itself with a "loaded" event
+            self.on_event("signal", {})
         return self._current is not before
 
     def start_watching(self) -> None:

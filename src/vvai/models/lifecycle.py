@@ -261,8 +261,9 @@ class ModelManager:
     def _activate(self, iv: InstalledVersion, *, reason: str, forced: bool = False) -> str | None:
         prev = self.store.active()
         if prev is not None and prev.folder == iv.folder:
-            self._write_info(iv, self._info_previous(iv))
-            return self._info_previous(iv)
+            previous = self._info_previous(iv)
+            self._write_info(iv, previous)
+            return previous
         self.store.point_active_to(iv)
         self.store.note_activated(iv.model_name, iv.version)
         prev_version = prev.version if prev else None
@@ -441,7 +442,9 @@ class ModelManager:
 
     # ================================================================= read-only views
 
-    def status(self, manifest_location: str | None = None) -> dict[str, Any]:
+    def status(self, manifest_location: str | None = None, *, compare_manifest: bool = True) -> dict[str, Any]:
+        """The store's state; with ``compare_manifest`` also whether the active version matches the
+        given manifest (or the last one synced), which reads that manifest (maybe over the network)."""
         act = self.store.active()
         info = read_json(self.store.info_path) or {}
         st = self.store.read_state()
@@ -459,7 +462,7 @@ class ModelManager:
                              "previous_version": info.get("previous_version"),
                              "activated_at": info.get("activated_at")}
         loc = manifest_location or st.get("manifest_source")
-        if loc:
+        if loc and compare_manifest:
             m: dict[str, Any] = {"source": loc}
             try:
                 raw = read_small(loc, FetchPolicy(max_attempts=1, connect_timeout=5, stall_timeout=5))
