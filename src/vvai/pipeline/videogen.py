@@ -283,18 +283,13 @@ def make_samples(
     garbage = out / "corrupt_garbage.mp4"
     make_garbage(garbage, seed=seed)
     files.append({"name": garbage.name, "kind": "corrupt"})
-    with_tmp = out / ".whole.tmp.mp4"
-    make_video(with_tmp, seed=seed * 1000 + 900, width=width, height=height, fps=fps, seconds=seconds)
-    truncate_copy(with_tmp, out / "corrupt_truncated.mp4")
-    with_tmp.unlink()
-    truth_path(with_tmp).unlink()
-    files.append({"name": "corrupt_truncated.mp4", "kind": "corrupt"})
-    with_tmp = out / ".whole.tmp.mkv"
-    make_video(with_tmp, seed=seed * 1000 + 901, width=width, height=height, fps=fps, seconds=seconds)
-    truncate_copy(with_tmp, out / "truncated.mkv")
-    with_tmp.unlink()
-    truth_path(with_tmp).unlink()
-    files.append({"name": "truncated.mkv", "kind": "truncated"})
+    for name, kind, seed_offset in (("corrupt_truncated.mp4", "corrupt", 900), ("truncated.mkv", "truncated", 901)):
+        whole = out / f".whole.tmp{Path(name).suffix}"  # a complete video, then a cut copy of it
+        make_video(whole, seed=seed * 1000 + seed_offset, width=width, height=height, fps=fps, seconds=seconds)
+        truncate_copy(whole, out / name)
+        whole.unlink()
+        truth_path(whole).unlink()
+        files.append({"name": name, "kind": kind})
     if highres:
         video = out / "highres_1080p.mp4"
         truth = make_video(video, seed=seed * 1000 + 999, width=1920, height=1080, fps=fps, seconds=highres_seconds)
