@@ -11,7 +11,7 @@ from tests.models.model_helpers import run_vvai
 from tests.paths import EXAMPLES
 from vvai.monitor.bundle import load_bundle
 from vvai.monitor.diagnose.engine import Diagnoser
-from vvai.monitor.store import IncidentStore
+from vvai.monitor.history import IncidentStore
 
 
 @pytest.mark.skipif(not EXAMPLES.is_dir(), reason="needs the shared example bundles")

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from vvai.common.errors import VvaiError
-from vvai.monitor.model import Action, Evidence, Incident
-from vvai.monitor.store import SCHEMA_VERSION, IncidentStore
+from vvai.monitor.incident import Action, Evidence, Incident
+from vvai.monitor.history import SCHEMA_VERSION, IncidentStore
 
 
 def incident(cat: str = "oom_kill", comp: str = "scene_scanner", sev: str = "critical",

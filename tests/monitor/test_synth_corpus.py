@@ -14,7 +14,7 @@ import pytest
 from vvai.monitor.bundle import load_bundle
 from vvai.monitor.diagnose.engine import Diagnoser
 from vvai.monitor.diagnose.scoring import score_case, summarize, verify_evidence
-from vvai.monitor.synth import CATEGORIES, generate_corpus
+from vvai.testing.synth import CATEGORIES, generate_corpus
 
 SEEDS = range(8)
 pytestmark = pytest.mark.slow  # ~13 s of CPU: 112 bundles generated, read back and diagnosed

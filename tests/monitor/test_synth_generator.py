@@ -13,7 +13,7 @@ from vvai.common.errors import ConfigError
 from vvai.monitor.bundle import load_bundle
 from vvai.monitor.diagnose.engine import Diagnoser
 from vvai.monitor.diagnose.scoring import score_case, verify_evidence
-from vvai.monitor.synth import CATEGORIES, build, generate_bundle
+from vvai.testing.synth import CATEGORIES, build, generate_bundle
 
 
 @pytest.mark.parametrize("category", CATEGORIES)

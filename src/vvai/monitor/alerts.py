@@ -22,7 +22,7 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from vvai.monitor.store import Change, IncidentStore
+from vvai.monitor.history import Change, IncidentStore
 
 log = logging.getLogger(__name__)
 _SEV = {"info": 0, "warning": 1, "error": 2, "critical": 3}
@@ -48,7 +48,7 @@ def render(spec: dict, kind: str, host: str, previous: dict | None = None) -> tu
     sev = spec.get("severity", "?")
     where = spec["component"] + (f" ({spec['file']})" if spec.get("file") else "")
     prefix = {"new": "", "reopened": "REOPENED ", "escalated": "ESCALATED ", "changed": "UPDATE ",
-              "resolved": "RESOLVED "}.get(kind, "")
+              "resolved": "RESOLVED ", "action": "ACTION "}.get(kind, "")
     title = f"[vvai {sev.upper()}] {prefix}{spec['category']}: {where} on {host}"
     lines = [f"What happened: {spec['category']} in {where} on {host}.",
              f"Probable cause: {spec.get('root_cause', '')}"]
@@ -65,7 +65,13 @@ def render(spec: dict, kind: str, host: str, previous: dict | None = None) -> tu
         if len(ev) > MAX_EVIDENCE:
             lines.append(f"  ... and {len(ev) - MAX_EVIDENCE} more")
     acts = [a["type"] + (f" {a['target']}" if a.get("target") else "") for a in spec.get("actions") or []]
-    if acts and kind != "resolved":
+    remediation = spec.get("remediation") or []
+    if remediation and kind != "resolved":
+        lines.append("Actions:")
+        for r in remediation:
+            what = r.get("type", "?") + (f" {r['target']}" if r.get("target") else "")
+            lines.append(f"  {what}: {r.get('status') or r.get('decision', '')} ({r.get('reason', '')})")
+    elif acts and kind != "resolved":
         lines.append("Recommended: " + "; ".join(acts) + " (no action was taken automatically)")
     return title, "\n".join(lines)
 
@@ -113,16 +119,28 @@ class Alerter:
                   and a["channel"] == channel]
         return len(recent) >= self.rate_limit_per_hour
 
-    def on_change(self, incident: Any, change: Change, now: float | None = None) -> str:
-        """Alert (or not) for an upserted incident; returns the decision ("sent", "suppressed: ...", "")."""
+    def on_change(self, incident: Any, change: Change, now: float | None = None,
+                  remediation: list[dict] | None = None) -> str:
+        """Alert (or not) for an upserted incident; returns the decision ("sent", "suppressed: ...", "").
+        ``remediation`` is what the executor decided this pass; news there (an action ran, waits for
+        approval, a breaker opened) is worth an update even when the diagnosis did not change."""
         now = time.time() if now is None else now
-        if change.kind == "unchanged" or _SEV.get(_sev(incident.severity), 0) < self.min_rank:
+        if _SEV.get(_sev(incident.severity), 0) < self.min_rank:
             return ""
+        kind = change.kind
+        news = any(r.get("news") for r in remediation or [])
+        if kind == "unchanged":
+            if not news:
+                return ""
+            kind = "action"
+        spec = incident.to_spec()
+        if remediation:
+            spec["remediation"] = remediation
         last = self.store.last_alert(change.incident_id)
         recent = last is not None and now - last["ts"] < self.cooldown_s
-        if change.kind in ("changed", "reopened") and recent:
-            return self._suppress(change.incident_id, change.kind, "cooldown", incident.to_spec(), now)
-        return self._send(change.incident_id, change.kind, incident.to_spec(), now, change.previous)
+        if kind in ("changed", "reopened") and recent and not news:
+            return self._suppress(change.incident_id, kind, "cooldown", spec, now)
+        return self._send(change.incident_id, kind, spec, now, change.previous)
 
     def on_resolved(self, row: dict, now: float | None = None) -> str:
         """Tell the channels an incident they heard about is gone (not within the cooldown of the

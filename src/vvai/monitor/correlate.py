@@ -12,7 +12,7 @@ import re
 from datetime import timedelta
 
 from vvai.monitor.detect.common import Context
-from vvai.monitor.model import Finding
+from vvai.monitor.incident import Finding
 
 
 def in_scope(trigger: Finding, f: Finding, scope: str) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from vvai.monitor.bundle import Bundle
 from vvai.monitor.detect.common import Context
 from vvai.monitor.diagnose.settings import DetectorSettings
-from vvai.monitor.model import Finding
+from vvai.monitor.incident import Finding
 
 
 def run_all(bundle: Bundle, settings: DetectorSettings | None = None) -> list[Finding]:

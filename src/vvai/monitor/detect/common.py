@@ -10,7 +10,7 @@ from functools import cached_property
 
 from vvai.monitor.bundle import AppRecord, Bundle, Event, Line, Record
 from vvai.monitor.diagnose.settings import DetectorSettings
-from vvai.monitor.model import Evidence
+from vvai.monitor.incident import Evidence
 from vvai.monitor.timeutil import iso
 
 EVIDENCE_MAX = 240

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from vvai.monitor.detect.common import Context, ev_event, ev_line, ev_record, is_error_line
-from vvai.monitor.model import Evidence, Finding, Severity
+from vvai.monitor.incident import Evidence, Finding, Severity
 
 PLANNED_EXIT = {0, 143}  # clean exit / SIGTERM from a stop: not a failure
 

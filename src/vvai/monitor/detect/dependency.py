@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from vvai.monitor.detect.common import NETWORK_RE, Context, ev_event
-from vvai.monitor.model import Evidence, Finding, Severity
+from vvai.monitor.incident import Evidence, Finding, Severity
 
 KNOWN_SERVICES = (
     "redis",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from vvai.monitor.detect.common import Context, ev_app, ev_event
-from vvai.monitor.model import Finding, Severity
+from vvai.monitor.incident import Finding, Severity
 
 MODEL_ERR_RE = re.compile(
     r"model|gguf|ggml|llama|tensor|quantiz|weights|checkpoint|tokenizer|inference|onnx", re.IGNORECASE)

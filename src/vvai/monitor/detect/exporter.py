@@ -7,7 +7,7 @@ error counter. Retried transient warnings do not count: only errors repeating ov
 from __future__ import annotations
 
 from vvai.monitor.detect.common import NETWORK_RE, Context, ev_record
-from vvai.monitor.model import Finding, Severity
+from vvai.monitor.incident import Finding, Severity
 
 
 def _metric(ctx: Context, name: str, comp: str, **labels: str) -> list:

@@ -12,7 +12,7 @@ from collections import Counter
 from datetime import timedelta
 
 from vvai.monitor.detect.common import NETWORK_RE, Context, ev_app, ev_line, first_file
-from vvai.monitor.model import Evidence, Finding, Severity
+from vvai.monitor.incident import Evidence, Finding, Severity
 
 
 def _mentions(ctx: Context, comp: str) -> list[tuple]:

@@ -7,7 +7,7 @@ import json
 import re
 
 from vvai.monitor.detect.common import Context, ev_file, first_file
-from vvai.monitor.model import Evidence, Finding, Severity
+from vvai.monitor.incident import Evidence, Finding, Severity
 
 MISMATCH_RE = re.compile(
     r"mismatch|checksum (error|failed)|hash (differs|does not match)|bad signature|signature (invalid|failed|"

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 
 from vvai.monitor.detect.common import Context
-from vvai.monitor.model import Finding, Severity
+from vvai.monitor.incident import Finding, Severity
 
 
 class _Miner:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import statistics
 
 from vvai.monitor.detect.common import Context, ev_record
-from vvai.monitor.model import Finding, Severity
+from vvai.monitor.incident import Finding, Severity
 
 VOLUME_METRICS = ("vv_videos_processed_total", "vv_summaries_written_total", "vv_export_objects_total")
 

@@ -4,7 +4,7 @@ and disk space. All computed from pipeline.jsonl snapshots (plus the filesystem 
 from __future__ import annotations
 
 from vvai.monitor.detect.common import Context, ev_record, fmt_bytes
-from vvai.monitor.model import Finding, Severity
+from vvai.monitor.incident import Finding, Severity
 from vvai.monitor.timeutil import parse_ts
 
 OUTPUT_SUFFIXES = (".analytic.json", ".summary.json")

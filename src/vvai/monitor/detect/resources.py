@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from vvai.monitor.bundle import Record
 from vvai.monitor.detect.common import Context, ev_record
-from vvai.monitor.model import Finding, Severity
+from vvai.monitor.incident import Finding, Severity
 
 
 def sustained(samples: list[tuple], threshold: float, minutes: float, share: float) -> tuple | None:

@@ -18,7 +18,7 @@ from vvai.monitor.detect import run_all
 from vvai.monitor.detect.common import Context, fmt_bytes
 from vvai.monitor.diagnose.kb import KnowledgeBase, Signature, load_kb
 from vvai.monitor.diagnose.settings import DetectorSettings
-from vvai.monitor.model import Action, Evidence, Finding, Incident, Severity
+from vvai.monitor.incident import Action, Evidence, Finding, Incident, Severity
 
 PROTECTED_FOLDERS = {"input", "processed"}
 SAFE_CLEANUP = ("corrupted", "logs", "tmp", "cache")

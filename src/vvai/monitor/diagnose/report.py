@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vvai.monitor.model import Incident
+from vvai.monitor.incident import Incident
 
 
 def to_document(incidents: list[Incident]) -> dict[str, Any]:

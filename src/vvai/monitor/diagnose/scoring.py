@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from vvai.monitor.model import Incident, severity_rank
+from vvai.monitor.incident import Incident, severity_rank
 
 
 def _allowed(label: str, type_: str, entries: list[str]) -> bool:

@@ -114,7 +114,7 @@ def incidents(
     from vvai.common.errors import ConfigError, VvaiError
     from vvai.common.output import console, print_json
     from vvai.monitor.config import load_config
-    from vvai.monitor.store import IncidentStore
+    from vvai.monitor.history import IncidentStore
 
     if status not in ("open", "resolved", "all"):
         raise ConfigError(f"--status must be open, resolved or all (got {status!r})")
@@ -167,7 +167,7 @@ def feedback(
     from vvai.common.errors import ConfigError
     from vvai.common.output import console
     from vvai.monitor.config import load_config
-    from vvai.monitor.store import IncidentStore
+    from vvai.monitor.history import IncidentStore
 
     if verdict not in ("correct", "wrong", "partial", "noise"):
         raise ConfigError(f"--verdict must be correct, wrong, partial or noise (got {verdict!r})")

@@ -18,11 +18,12 @@ from typing import Any
 from vvai.monitor.alerts import Alerter
 from vvai.monitor.capture import assemble, collect, watched_files
 from vvai.monitor.config import Config
+from vvai.monitor.service.hooks import Advisor, Remediator
 from vvai.monitor.service.metrics import MonitorMetrics
 from vvai.monitor.service.sources import build_sources, configured_components
 from vvai.monitor.service.window import RecordWindow
 from vvai.monitor.sources.base import Record, Source
-from vvai.monitor.store import IncidentStore
+from vvai.monitor.history import IncidentStore
 
 log = logging.getLogger("vvai.monitor")
 SETTLE_S = 0.25
@@ -37,11 +38,12 @@ class PassResult:
     alerts: list[dict] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     diagnosed: bool = True
+    remediation: list[dict] = field(default_factory=list)  # follow-ups of the executor (Remediator.tick)
 
     def to_json(self) -> dict:
         return {"at": self.at, "duration_s": round(self.duration_s, 3), "incidents": self.incidents,
                 "resolved": self.resolved, "alerts": self.alerts, "problems": self.problems,
-                "diagnosed": self.diagnosed}
+                "diagnosed": self.diagnosed, "remediation": self.remediation}
 
 
 def load_diagnoser(cfg: Config) -> Any:
@@ -55,12 +57,15 @@ def load_diagnoser(cfg: Config) -> Any:
 
 class MonitorService:
     def __init__(self, cfg: Config, *, store: IncidentStore | None = None, sources: list[Source] | None = None,
-                 diagnoser: Any = None, metrics: MonitorMetrics | None = None):
+                 diagnoser: Any = None, metrics: MonitorMetrics | None = None,
+                 advisor: Advisor | None = None, remediator: Remediator | None = None):
         self.cfg = cfg
         self.store = store or IncidentStore(cfg.store.path)
         self.sources = sources if sources is not None else build_sources(cfg)
         self.diagnoser = diagnoser if diagnoser is not None else load_diagnoser(cfg)
         self.metrics = metrics or MonitorMetrics()
+        self.advisor = advisor
+        self.remediator = remediator
         a = cfg.alerts
         self.alerter = Alerter(self.store, a.urls, host=cfg.monitor.host, rate_limit_per_hour=a.rate_limit_per_hour,
                                cooldown_s=a.cooldown_s, min_severity=a.min_severity, timeout_s=a.timeout_s)
@@ -92,26 +97,34 @@ class MonitorService:
         else:
             bundle = parts.bundle()
             incidents = self.diagnoser.diagnose(bundle)
+            if self.advisor is not None:
+                incidents = self.advisor.advise(bundle, incidents)
             present: set[str] = set()
             for inc in incidents:
                 if getattr(inc, "category", "") == "healthy":
                     continue
                 present.add(inc.key)
                 change = self.store.upsert(inc, now)
-                decision = self.alerter.on_change(inc, change, now)
+                remediation: list[dict] = []
+                if self.remediator is not None:
+                    remediation = self.remediator.on_incident(change.incident_id, inc, change.kind, now)
+                decision = self.alerter.on_change(inc, change, now, remediation=remediation)
                 if change.kind in ("new", "reopened"):
                     self.metrics.detected.labels(category=inc.category).inc()
                 if decision:
                     status = decision.split(":", 1)[0]
                     self.metrics.alerts.labels(status=status).inc()
                     result.alerts.append({"key": inc.key, "kind": change.kind, "decision": decision})
-                result.incidents.append({**inc.to_spec(), "key": inc.key, "change": change.kind})
+                result.incidents.append({**inc.to_spec(), "key": inc.key, "change": change.kind,
+                                         "remediation": remediation})
             for row in self.store.resolve_missing(present, now, self.cfg.alerts.resolve_after_s):
                 result.resolved.append(row["key"])
                 decision = self.alerter.on_resolved(row, now)
                 if decision:
                     self.metrics.alerts.labels(status=decision.split(":", 1)[0]).inc()
                     result.alerts.append({"key": row["key"], "kind": "resolved", "decision": decision})
+            if self.remediator is not None:
+                result.remediation = self.remediator.tick(now)
             for decision in self.alerter.flush(now):
                 self.metrics.alerts.labels(status=decision.split(":", 1)[0]).inc()
                 result.alerts.append({"key": "", "kind": "held-back", "decision": decision})

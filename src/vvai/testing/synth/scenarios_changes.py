@@ -5,9 +5,9 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from vvai.monitor.synth.kit import Expected, at_frac, base, emit_error, make_expected, noise, others_restart
-from vvai.monitor.synth.sim import Comp, CrashPlan, Sim, VFile
-from vvai.monitor.synth.wording import DEP_ERRORS, DEPLOY_ERRORS, MODEL_ERRORS
+from vvai.testing.synth.kit import Expected, at_frac, base, emit_error, make_expected, noise, others_restart
+from vvai.testing.synth.sim import Comp, CrashPlan, Sim, VFile
+from vvai.testing.synth.wording import DEP_ERRORS, DEPLOY_ERRORS, MODEL_ERRORS
 
 
 def deployment_regression(rng: random.Random) -> tuple[Sim, Expected]:

@@ -7,8 +7,8 @@ import random
 from datetime import timedelta
 from typing import Any
 
-from vvai.monitor.synth.sim import MB, Sim
-from vvai.monitor.synth.wording import docker_ts, ts_iso
+from vvai.testing.synth.sim import MB, Sim
+from vvai.testing.synth.wording import docker_ts, ts_iso
 
 
 class LongRun:

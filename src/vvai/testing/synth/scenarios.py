@@ -6,10 +6,10 @@ import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from vvai.monitor.synth.kit import Expected, at_frac, base, emit_error, make_expected, noise, others_restart
-from vvai.monitor.synth.scenarios_changes import dependency_failure, deployment_regression, model_failure
-from vvai.monitor.synth.sim import GB, MB, Comp, CrashPlan, Sim, VFile
-from vvai.monitor.synth.wording import (
+from vvai.testing.synth.kit import Expected, at_frac, base, emit_error, make_expected, noise, others_restart
+from vvai.testing.synth.scenarios_changes import dependency_failure, deployment_regression, model_failure
+from vvai.testing.synth.sim import GB, MB, Comp, CrashPlan, Sim, VFile
+from vvai.testing.synth.wording import (
     CRASH_ERRORS,
     DISK_ERRORS,
     EXPORT_ERRORS,
@@ -370,7 +370,7 @@ def integrity_mismatch(rng: random.Random) -> tuple[Sim, Expected]:
 
 def performance_degradation(rng: random.Random) -> tuple[Sim, Expected]:
     """Seven days at hourly resolution: the summarizer slows down, at the same volume."""
-    from vvai.monitor.synth.longrun import build_degradation
+    from vvai.testing.synth.longrun import build_degradation
 
     return build_degradation(rng)
 

@@ -8,11 +8,11 @@ import statistics
 from datetime import datetime, timedelta
 from typing import Any
 
-from vvai.monitor.synth.wording import docker_ts, ts_iso
+from vvai.testing.synth.wording import docker_ts, ts_iso
 
 
 class Rendering:
-    """Mixin of :class:`~vvai.monitor.synth.sim.Sim`: sampling and serialisation."""
+    """Mixin of :class:`~vvai.testing.synth.sim.Sim`: sampling and serialisation."""
 
     rng: Any
     t0: datetime

@@ -32,7 +32,7 @@ CATEGORIES = [
 
 def build(category: str, seed: int) -> tuple[dict[str, bytes], dict]:
     """The bundle's files (relative path -> bytes) and its expected.json, in memory."""
-    from vvai.monitor.synth.scenarios import BUILDERS
+    from vvai.testing.synth.scenarios import BUILDERS
 
     if category not in BUILDERS:
         from vvai.common.errors import ConfigError

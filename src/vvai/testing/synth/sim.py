@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from vvai.monitor.synth.render import Rendering
-from vvai.monitor.synth.wording import CAMERAS, IMAGES, NAMES, NOISE_WARN, STYLES, fmt_line, ts_iso
+from vvai.testing.synth.render import Rendering
+from vvai.testing.synth.wording import CAMERAS, IMAGES, NAMES, NOISE_WARN, STYLES, fmt_line, ts_iso
 
 GB = 1024**3
 MB = 1024**2

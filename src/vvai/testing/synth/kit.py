@@ -7,8 +7,8 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from vvai.monitor.synth.sim import GB, Comp, Sim
-from vvai.monitor.synth.wording import CRASH_ERRORS, NOISE_WARN, app_frames, traceback
+from vvai.testing.synth.sim import GB, Comp, Sim
+from vvai.testing.synth.wording import CRASH_ERRORS, NOISE_WARN, app_frames, traceback
 
 Expected = dict[str, Any]
 

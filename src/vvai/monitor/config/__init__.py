@@ -43,6 +43,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from vvai.common.errors import ConfigError
+from vvai.monitor.config.actions import ActionsConfig
+from vvai.monitor.config.api import ApiConfig
+from vvai.monitor.config.llm import LLMConfig
 
 DEFAULT_ROOT = "/opt/vv-video-ai-system"
 SEARCH_PATHS = ("vvai.toml", "/etc/vvai/vvai.toml")
@@ -164,6 +167,9 @@ class Config(_Strict):
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     store: StoreConfig = Field(default_factory=StoreConfig)
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
+    actions: ActionsConfig = Field(default_factory=ActionsConfig)
+    llm: LLMConfig = Field(default_factory=LLMConfig)
+    api: ApiConfig = Field(default_factory=ApiConfig)
     source_path: str = Field("", exclude=True)
 
     def detector_settings(self) -> Any:
