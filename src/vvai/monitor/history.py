@@ -22,7 +22,6 @@ from typing import Any
 
 from vvai.common.errors import VvaiError
 
-SCHEMA_VERSION = 1
 _SEV = {"info": 0, "warning": 1, "error": 2, "critical": 3}
 
 _MIGRATIONS: dict[int, str] = {
@@ -82,7 +81,94 @@ _MIGRATIONS: dict[int, str] = {
         author TEXT NOT NULL DEFAULT ''
     );
     """,
+    5: """
+    ALTER TABLE feedback ADD COLUMN correct_category TEXT;
+    ALTER TABLE feedback ADD COLUMN correct_component TEXT;
+    CREATE INDEX feedback_incident ON feedback(incident_id);
+    CREATE INDEX alerts_incident ON alerts(incident_id);
+    CREATE INDEX incidents_category ON incidents(category, last_seen);
+    CREATE INDEX incidents_last_seen ON incidents(last_seen);
+    CREATE TABLE incident_meta (
+        incident_id INTEGER PRIMARY KEY REFERENCES incidents(id) ON DELETE CASCADE,
+        signature TEXT NOT NULL DEFAULT '',
+        origin TEXT NOT NULL DEFAULT 'live',
+        bundle TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE incident_signals (
+        id INTEGER PRIMARY KEY,
+        incident_id INTEGER NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        unit TEXT NOT NULL DEFAULT '',
+        ts REAL NOT NULL,
+        value REAL NOT NULL,
+        limit_value REAL
+    );
+    CREATE INDEX incident_signals_incident ON incident_signals(incident_id, name, ts);
+    CREATE TABLE api_audit (
+        id INTEGER PRIMARY KEY,
+        ts REAL NOT NULL,
+        who TEXT NOT NULL,
+        action TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE summary_feedback (
+        id INTEGER PRIMARY KEY,
+        ts REAL NOT NULL,
+        video TEXT NOT NULL,
+        model_name TEXT NOT NULL DEFAULT '',
+        model_version TEXT NOT NULL DEFAULT '',
+        verdict TEXT NOT NULL CHECK (verdict IN ('good', 'bad')),
+        note TEXT NOT NULL DEFAULT '',
+        corrected TEXT,
+        author TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX summary_feedback_version ON summary_feedback(model_version, video);
+    """,
+    2: """
+    -- the remediation executor's journal (vvai.actions.journal): intent before, outcome after
+    CREATE TABLE actions (
+        id INTEGER PRIMARY KEY,
+        incident_id INTEGER REFERENCES incidents(id) ON DELETE SET NULL,
+        type TEXT NOT NULL,
+        target TEXT NOT NULL DEFAULT '',
+        decision TEXT NOT NULL,
+        status TEXT NOT NULL,
+        reason TEXT NOT NULL DEFAULT '',
+        request TEXT NOT NULL DEFAULT '{}',
+        result TEXT NOT NULL DEFAULT '{}',
+        after_id INTEGER REFERENCES actions(id),
+        created REAL NOT NULL,
+        updated REAL NOT NULL,
+        expires REAL,
+        started REAL,
+        finished REAL,
+        verify_at REAL,
+        decided_by TEXT NOT NULL DEFAULT '',
+        note TEXT NOT NULL DEFAULT '',
+        reported TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX actions_status ON actions(status, updated);
+    CREATE INDEX actions_target ON actions(type, target, created);
+    CREATE INDEX actions_incident ON actions(incident_id, type, target);
+    CREATE TABLE action_events (
+        id INTEGER PRIMARY KEY,
+        action_id INTEGER NOT NULL REFERENCES actions(id) ON DELETE CASCADE,
+        ts REAL NOT NULL,
+        status TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT '',
+        who TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX action_events_action ON action_events(action_id, ts);
+    CREATE TABLE breaker_resets (
+        id INTEGER PRIMARY KEY,
+        type TEXT NOT NULL,
+        target TEXT NOT NULL,
+        ts REAL NOT NULL,
+        who TEXT NOT NULL DEFAULT ''
+    );
+    """,
 }
+SCHEMA_VERSION = max(_MIGRATIONS)
 
 
 @dataclass(slots=True)
@@ -132,7 +218,7 @@ class IncidentStore:
         if current > SCHEMA_VERSION:
             raise VvaiError(f"the monitor store {self.path} has schema {current}, newer than this vvai "
                             f"({SCHEMA_VERSION})", hint="upgrade vvai, or point [store] path elsewhere")
-        for version in range(current + 1, SCHEMA_VERSION + 1):
+        for version in sorted(v for v in _MIGRATIONS if current < v <= SCHEMA_VERSION):
             with self._lock:  # executescript commits on its own: the script is one transaction
                 self.db.executescript("BEGIN IMMEDIATE;" + _MIGRATIONS[version]
                                       + f"; PRAGMA user_version={version}; COMMIT;")
@@ -152,6 +238,18 @@ class IncidentStore:
                     store._lock.release()
 
         return _Tx()
+
+    def tx(self) -> Any:
+        """A write transaction (BEGIN IMMEDIATE ... COMMIT/ROLLBACK) for feature modules' own tables."""
+        return self._tx()
+
+    def connection(self) -> sqlite3.Connection:
+        """The shared connection (rows as sqlite3.Row); hold ``tx()`` or ``lock`` while using it."""
+        return self.db
+
+    @property
+    def lock(self) -> threading.RLock:
+        return self._lock
 
     def close(self) -> None:
         with self._lock:
