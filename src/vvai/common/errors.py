@@ -46,3 +46,15 @@ class LockedError(VvaiError):
     """Another process holds the lock on a resource."""
 
     exit_code = 5
+
+
+class NotFoundError(VvaiError):
+    """The thing named does not exist (an action, an incident id): HTTP 404."""
+
+    exit_code = 2
+
+
+class ConflictError(VvaiError):
+    """The request is valid but the state forbids it (an action no longer pending, expired): HTTP 409."""
+
+    exit_code = 6
