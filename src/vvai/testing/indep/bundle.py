@@ -109,7 +109,7 @@ class Bundle:
         (d / "bundle.json").write_text(json.dumps(meta, indent=2) + "\n")
         c = self.compact_json
         if "events" not in self.skip:
-            _lines(d / "events.jsonl", [_dumps(o, True) for _, o in sorted(self.events, key=_k)])
+            _lines(d / "events.jsonl", [_dumps(o, True) for _, o in sorted(self.events, key=lambda e: e[1].get("timeNano", 0))])
         for name, lines in self.logs.items():
             if f"logs/{name}.log" in self.skip:
                 continue

@@ -1,0 +1,2 @@
+"""placeholder"""
+from .generate import generate  # noqa: F401
