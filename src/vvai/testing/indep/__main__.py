@@ -8,8 +8,14 @@ from pathlib import Path
 from .generate import SPLITS, generate
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):   # one line, exit 2
+        print(f"error: {message}", file=sys.stderr)
+        sys.exit(2)
+
+
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m vvai.testing.indep",
+    ap = _Parser(prog="python -m vvai.testing.indep",
                                  description="write an independent corpus of incident bundles")
     ap.add_argument("--split", required=True, choices=sorted(SPLITS))
     ap.add_argument("--out", required=True, type=Path)

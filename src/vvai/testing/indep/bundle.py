@@ -126,7 +126,11 @@ class Bundle:
             p = d / "files" / rel
             p.parent.mkdir(parents=True, exist_ok=True)
             p.write_bytes(data)
-        expected = {"incidents": self.incidents, "evidence": self.evidence}
+        expected = {"incidents": self.incidents}
+        # generator-side ground truth beyond the spec (readers ignore unknown keys): the variant and
+        # the verbatim lines a grounded diagnosis would quote
+        expected["variant"] = getattr(self, "variant", None)
+        expected["evidence"] = self.evidence
         (d / "expected.json").write_text(json.dumps(expected, indent=2, ensure_ascii=False) + "\n")
         return d
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
-BUCKETS = [1, 2, 2.5, 3, 4, 5, 6, 7.5, 10, 15, 20, 30, 45, 60, 90, 120]
+BUCKETS = [2, 3, 4, 5, 6.5, 8, 25, 32, 40, 50, 65]
 
 
 def _drift(frac: float, slow: float, shape: str) -> float:
