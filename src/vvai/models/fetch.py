@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import hashlib
 import json
 import os
@@ -36,6 +35,7 @@ from urllib.parse import urlparse
 
 from vvai.common.atomic import atomic_write_json, fsync_dir
 from vvai.common.errors import FetchError, IntegrityError, VvaiError
+from vvai.common.locks import lock_fd
 from vvai.models.transports import CHUNK, FetchPolicy, Transient, Transport, transport_for
 
 
@@ -182,9 +182,9 @@ class Download:
     def _claim(self, f) -> None:
         """Exclusive flock on the part file: only one writer per blob, across processes."""
         try:
-            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            lock_fd(f.fileno(), wait=False)
         except BlockingIOError:
-            fcntl.flock(f.fileno(), fcntl.LOCK_EX)  # wait for the other download to finish or die
+            lock_fd(f.fileno())  # wait for the other download to finish or die
 
     def _rehash_existing(self, f) -> None:
         """Bytes already in the part file (a crash, a dropped connection) count: hash them once."""

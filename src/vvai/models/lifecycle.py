@@ -422,12 +422,12 @@ class ModelManager:
                     removed_blobs.append(b.name)
         removed_partials: list[str] = []
         if partials and self.store.partial.is_dir():
-            import fcntl
+            from vvai.common.locks import lock_fd
 
             for p in self.store.partial.glob("*.part"):
                 with open(p, "rb") as f:
                     try:
-                        fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        lock_fd(f.fileno(), wait=False)
                     except BlockingIOError:
                         continue  # a download is writing it
                     freed += os.fstat(f.fileno()).st_size

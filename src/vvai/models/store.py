@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import json
 import os
 import secrets
@@ -40,9 +39,10 @@ from typing import Any
 from vvai.common.atomic import atomic_symlink, atomic_write_json, fsync_dir
 from vvai.common.errors import LockedError, VvaiError
 from vvai.common.jsonlog import now_rfc3339
+from vvai.common.locks import lock_fd, unlock_fd
+from vvai.common.paths import DEFAULT_MODELS_ROOT as DEFAULT_ROOT
 from vvai.models.manifest import compare_versions
 
-DEFAULT_ROOT = "/opt/vv-video-ai-system/models"
 INSTALL_FORMAT = "vvai-install/1"
 
 
@@ -85,7 +85,7 @@ class StoreLock:
         warned = False
         while True:
             try:
-                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                lock_fd(self.fd, wait=False)
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
@@ -111,7 +111,7 @@ class StoreLock:
 
     def __exit__(self, *exc: object) -> None:
         if self.fd is not None:
-            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            unlock_fd(self.fd)
             os.close(self.fd)
             self.fd = None
 

@@ -24,7 +24,6 @@ scanner runs per root (``.scanner.lock``).
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import signal
@@ -39,6 +38,7 @@ from vvai.common.atomic import atomic_write_json
 from vvai.common.errors import LockedError
 from vvai.common.hashing import sha256_file
 from vvai.common.jsonlog import JsonLineLogger, now_rfc3339
+from vvai.common.locks import lock_fd
 from vvai.pipeline.analysis import AnalysisOptions, CorruptVideo, analyze_video
 from vvai.pipeline.fsops import free_stem, move_no_clobber
 from vvai.pipeline.layout import Layout, is_video_name, video_stem
@@ -85,7 +85,7 @@ def scanner_lock(layout: Layout) -> Iterator[None]:
     fd = os.open(layout.scanner_lock, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            lock_fd(fd, wait=False)
         except BlockingIOError as e:
             raise LockedError(
                 f"another scanner is running on {layout.root}", hint="stop it first, or point --root at another folder"
