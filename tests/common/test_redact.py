@@ -119,3 +119,14 @@ def test_5mb_lines_are_redacted_in_bounded_time(name: str) -> None:
     elapsed = time.perf_counter() - t0
     # a quadratic rule takes hours on 5 MB; a linear one a few seconds even on a loaded 2-core box
     assert elapsed < 20, f"{name}: {elapsed:.1f}s"
+
+
+def test_extra_patterns_are_user_regexes_with_one_line_errors() -> None:
+    from vvai.common.errors import ConfigError
+
+    with pytest.raises(ConfigError) as e:
+        Redactor(extra_patterns=["(unclosed"])
+    assert "\n" not in e.value.one_line() and "redaction pattern" in e.value.one_line()
+    t0 = time.perf_counter()
+    out = Redactor(extra_patterns=[r"(a+)+$"]).redact("a" * 40 + "b")  # catastrophic in plain re
+    assert time.perf_counter() - t0 < 5 and out.endswith("b")

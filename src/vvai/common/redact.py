@@ -28,9 +28,9 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-# TODO(saferegex): compile extra_patterns with vvai.common.saferegex.compile_user_regex once that
-# module lands (another change is writing it); until then plain ``re``.
+from vvai.common.saferegex import compile_user_regex
 
 _ALNUM = "A-Za-z0-9"
 _B64 = "A-Za-z0-9+/="
@@ -109,7 +109,7 @@ def _hostname(v: str, _t: str, _s: int) -> bool:
 @dataclass(frozen=True)
 class Rule:
     kind: str
-    regex: re.Pattern[str]
+    regex: Any  # re.Pattern, or a saferegex.SafeRegex for user patterns
     triggers: tuple[str, ...]  # lower-case substrings, one of which must be in the lower-cased text
     check: Callable[[str, str, int], bool] | None = None  # (secret, text, start) -> is it one?
 
@@ -268,7 +268,7 @@ class Redactor:
         if hostnames:
             rules += HOST_RULES
         for i, pat in enumerate(extra_patterns):
-            rules.append(Rule(f"custom_{i + 1}", re.compile(pat), ("",)))
+            rules.append(Rule(f"custom_{i + 1}", compile_user_regex(pat, "redaction pattern"), ("",)))
         self.rules = tuple(rules)
 
     def spans(self, text: str) -> list[tuple[int, int, str]]:
@@ -281,8 +281,8 @@ class Redactor:
             if not any(t in low for t in rule.triggers):
                 continue
             for m in rule.regex.finditer(text):
-                g = next((n for n in ("s", "dq", "sq") if n in rule.regex.groupindex and m.group(n) is not None),
-                         None)
+                names = getattr(rule.regex, "groupindex", None) or {}
+                g = next((n for n in ("s", "dq", "sq") if n in names and m.group(n) is not None), None)
                 s, e = m.span(g) if g else m.span()
                 if e <= s:
                     continue

@@ -22,6 +22,7 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
+from vvai.common.redact import Redactor
 from vvai.monitor.history import Change, IncidentStore
 
 log = logging.getLogger(__name__)
@@ -43,8 +44,13 @@ def _sev(value: Any) -> str:
     return str(getattr(value, "value", value))
 
 
-def render(spec: dict, kind: str, host: str, previous: dict | None = None) -> tuple[str, str]:
-    """Title and body of one alert from an incident's spec dict."""
+_REDACTOR = Redactor()
+
+
+def render(spec: dict, kind: str, host: str, previous: dict | None = None,
+           redactor: Redactor = _REDACTOR) -> tuple[str, str]:
+    """Title and body of one alert from an incident's spec dict, secrets redacted (the alert leaves
+    the box; the incident history keeps the verbatim evidence)."""
     sev = spec.get("severity", "?")
     where = spec["component"] + (f" ({spec['file']})" if spec.get("file") else "")
     prefix = {"new": "", "reopened": "REOPENED ", "escalated": "ESCALATED ", "changed": "UPDATE ",
@@ -61,7 +67,8 @@ def render(spec: dict, kind: str, host: str, previous: dict | None = None) -> tu
     if ev and kind != "resolved":
         lines.append("Evidence:")
         for e in ev[:MAX_EVIDENCE]:
-            lines.append(f"  {e.get('source', '')} {e.get('ts') or ''} | {str(e.get('text', ''))[:300]}")
+            text = redactor.redact(str(e.get("text", "")))[:300]  # redact before cutting: no half secret
+            lines.append(f"  {e.get('source', '')} {e.get('ts') or ''} | {text}")
         if len(ev) > MAX_EVIDENCE:
             lines.append(f"  ... and {len(ev) - MAX_EVIDENCE} more")
     acts = [a["type"] + (f" {a['target']}" if a.get("target") else "") for a in spec.get("actions") or []]
@@ -73,7 +80,7 @@ def render(spec: dict, kind: str, host: str, previous: dict | None = None) -> tu
             lines.append(f"  {what}: {r.get('status') or r.get('decision', '')} ({r.get('reason', '')})")
     elif acts and kind != "resolved":
         lines.append("Recommended: " + "; ".join(acts) + " (no action was taken automatically)")
-    return title, "\n".join(lines)
+    return redactor.redact(title), redactor.redact("\n".join(lines))
 
 
 class Alerter:
