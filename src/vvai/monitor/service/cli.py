@@ -16,13 +16,13 @@ def run(
     import signal
 
     from vvai.monitor.config import load_config
-    from vvai.monitor.service.daemon import MonitorService
+    from vvai.runtime import build_service
 
     cfg = load_config(config)
     if metrics_port is not None:
         cfg.metrics.port = metrics_port
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    svc = MonitorService(cfg)
+    svc = build_service(cfg)
     if svc.diagnoser is None:
         logging.getLogger("vvai.monitor").warning("diagnosis engine not installed: collecting only")
 
@@ -45,10 +45,10 @@ def once(
     from vvai.common.output import console, print_json
     from vvai.monitor.capture import parse_duration
     from vvai.monitor.config import load_config
-    from vvai.monitor.service.daemon import MonitorService
+    from vvai.runtime import build_service
 
     cfg = load_config(config)
-    svc = MonitorService(cfg)
+    svc = build_service(cfg)
     try:
         res = svc.once(parse_duration(since) if since else None)
     finally:
