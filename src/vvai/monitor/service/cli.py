@@ -25,6 +25,9 @@ def run(
     svc = build_service(cfg)
     if svc.diagnoser is None:
         logging.getLogger("vvai.monitor").warning("diagnosis engine not installed: collecting only")
+    from vvai.api.server import start_api_if_enabled
+
+    api = start_api_if_enabled(cfg)  # [api] enabled = true: the console and API in this process
 
     def _stop(signum: int, _frame: object) -> None:
         logging.getLogger("vvai.monitor").info("signal %d: shutting down", signum)
@@ -33,6 +36,8 @@ def run(
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     svc.run()
+    if api is not None:
+        api.stop()
     svc.store.close()
 
 
