@@ -210,3 +210,10 @@ def export(
 from vvai.pipeline.summarizer.cli import summarize as _summarize  # noqa: E402
 
 app.command("summarize")(_summarize)
+
+# ratings of the summaries (stored in the monitor's history, next to the console's)
+from vvai.api.pipeline_cli import feedback as _feedback  # noqa: E402
+from vvai.api.pipeline_cli import feedback_export as _feedback_export  # noqa: E402
+
+app.command("feedback")(_feedback)
+app.command("feedback-export")(_feedback_export)
