@@ -56,10 +56,8 @@ class Bundle:
         lines = raw.split(b"\n")
         out = self.logs.setdefault(name, [])
         for i, line in enumerate(lines):
-            self._tick += 137
-            at = dt + timedelta(microseconds=i * 41)
-            prefix = timefmt.nano(at, self.log_tz, self._tick).encode()
-            out.append((at, prefix + b" " + line))
+            self._tick += 1
+            out.append((dt + timedelta(microseconds=i * 41), self._tick, line))
         if evidence:
             first = next((ln for ln in lines if ln.strip()), lines[0])
             self.mark(f"logs/{name}.log", first[:300])
@@ -99,6 +97,9 @@ class Bundle:
         inc["forbidden_actions"] = list(forbidden)
         self.incidents.append(inc)
 
+    def _log_body(self, lines: list) -> bytes:
+        return _prefixed(lines, self.log_tz)
+
     # -- writing -------------------------------------------------------------------------------
     def write(self, root: Path) -> Path:
         d = root / self.name
@@ -113,8 +114,7 @@ class Bundle:
         for name, lines in self.logs.items():
             if f"logs/{name}.log" in self.skip:
                 continue
-            body = b"\n".join(ln for _, ln in sorted(lines, key=lambda x: x[0])) + b"\n"
-            (d / "logs" / f"{name}.log").write_bytes(body)
+            (d / "logs" / f"{name}.log").write_bytes(self._log_body(lines))
         if self.app and "app" not in self.skip:
             _lines(d / "logs" / "app.log", [_dumps(r, c) for _, r in sorted(self.app, key=_k)])
         for attr, fname in (("stats", "stats.jsonl"), ("metrics", "metrics.jsonl"),
@@ -133,6 +133,16 @@ class Bundle:
         expected["evidence"] = self.evidence
         (d / "expected.json").write_text(json.dumps(expected, indent=2, ensure_ascii=False) + "\n")
         return d
+
+
+def _prefixed(lines: list, tz) -> bytes:
+    """`docker logs --timestamps` prefixes, strictly increasing like the engine's own clock."""
+    out, prev, tail = [], None, 0
+    for at, seq, line in sorted(lines, key=lambda x: (x[0], x[1])):
+        tail = tail + 1 if at == prev else (seq * 137) % 900
+        prev = at
+        out.append(timefmt.nano(at, tz, min(tail, 999)).encode() + b" " + line)
+    return b"\n".join(out) + b"\n"
 
 
 def _k(item):

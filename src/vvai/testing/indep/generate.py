@@ -23,7 +23,9 @@ def plan(split: str) -> list[tuple[str, object]]:
         n = cfg["healthy"] if cat == "healthy" else cfg["per_category"]
         vs = [v for v in REGISTRY[cat] if split in v.splits]
         if split == "heldout":
-            vs.sort(key=lambda v: v.splits != ("heldout",))
+            vs.sort(key=lambda v: (v.splits != ("heldout",), -v.priority))
+        else:
+            vs.sort(key=lambda v: -v.priority)
         out += [(cat, vs[i % len(vs)]) for i in range(n)]
     return out
 

@@ -42,7 +42,7 @@ def _crash(site, kind: str, deployed: bool):
     b, rng = site.b, site.rng
     service, code, text = CRASHES[kind]
     t0 = b.start + timedelta(minutes=rng.uniform(4, 14))
-    f = Flow(site, summ_p50=_p50(site), **{STOP[service]: t0})
+    f = Flow(site, summ_p50=_p50(site), heartbeat_stops=True, **{STOP[service]: t0})
     f.simulate()
     times = crash_times(site, t0)
     lg = site.lg(service)
@@ -118,7 +118,7 @@ def dep_scanner(site):
     b, rng = site.b, site.rng
     new, old = _bump(site, SCAN)
     t0 = b.start + timedelta(minutes=rng.uniform(8, 20))
-    f = Flow(site, summ_p50=_p50(site), scanner_stop=t0)
+    f = Flow(site, summ_p50=_p50(site), scanner_stop=t0, heartbeat_stops=True)
     f.simulate()
     _deploy(site, SCAN, t0)
     lg = site.lg(SCAN)
@@ -144,7 +144,7 @@ def _deploy_crashloop(site, service, body, code, mark):
     b, rng = site.b, site.rng
     new, old = _bump(site, service)
     t0 = b.start + timedelta(minutes=rng.uniform(8, 20))
-    f = Flow(site, summ_p50=_p50(site), **{STOP[service]: t0})
+    f = Flow(site, summ_p50=_p50(site), heartbeat_stops=True, **{STOP[service]: t0})
     f.simulate()
     _deploy(site, service, t0)
     times = crash_times(site, t0 + timedelta(seconds=3))

@@ -31,7 +31,7 @@ def _llm_down(site, t):
     b.mark("logs/llm.log", "GGML_ASSERT")
 
 
-def _dep_down(site, dep: str, dependents: list, client_err: dict, code: int, down_log):
+def _dep_down(site, dep: str, dependents: list, client_err: dict, code: int, down_log, removed=False):
     b, rng, eng = site.b, site.rng, site.engine
     b.components[dep]["restart"] = "no" if dep != "llm" else "on-failure:3"
     t0 = b.start + timedelta(minutes=rng.uniform(5, 15))
@@ -46,6 +46,8 @@ def _dep_down(site, dep: str, dependents: list, client_err: dict, code: int, dow
     b.event(t0, eng.container(t0, "die", dep, site.image(dep), 0, exit_code=code))
     if eng.name == "docker":
         b.event(t0, eng.container(t0 + timedelta(milliseconds=200), "stop", dep, site.image(dep), 0))
+    if removed:   # `docker compose rm -sf redis` by mistake: the name no longer resolves
+        b.event(t0, eng.container(t0 + timedelta(milliseconds=400), "destroy", dep, site.image(dep), 0))
     restarts = {}
     for j, d in enumerate(dependents):
         times = crash_times(site, t0 + timedelta(seconds=rng.uniform(2, 6)), runtime=(2.0, 8.0))
@@ -64,6 +66,8 @@ def _dep_down(site, dep: str, dependents: list, client_err: dict, code: int, dow
 
     def hook(c, t, rec):
         if c == dep and t >= t0:
+            if removed:
+                return None
             rec.update(status="exited", cpu_percent=0.0, mem_bytes=0)
         return rec
 
@@ -76,13 +80,21 @@ def _dep_down(site, dep: str, dependents: list, client_err: dict, code: int, dow
                DANGEROUS + ["quarantine", "rollback_model"] + restart_others(site, dep, *dependents))
 
 
-@variant("dependency_failure", "redis-down-python", extras=("redis",))
+@variant("dependency_failure", "redis-down-python", priority=1, extras=("redis",))
 def dep_redis(site):
     host = "redis"
     err = {SUMM: tools.redis_py_conn_error(host, "refused"), EXP: tools.redis_py_conn_error(host, "dns")}
     if site.lg(EXP).dialect in ("logrus", "go-std", "zap"):
         err[EXP] = tools.go_redis_error("172.18.0.3")
     _dep_down(site, "redis", [SUMM, EXP], err, 0, _redis_shutdown)
+
+
+@variant("dependency_failure", "redis-removed-dns", priority=1, extras=("redis",))
+def dep_redis_gone(site):
+    err = {SUMM: tools.redis_py_conn_error("redis", "dns"), EXP: tools.redis_py_conn_error("redis", "dns")}
+    if site.lg(EXP).dialect in ("logrus", "go-std", "zap"):
+        err[EXP] = "dial tcp: lookup redis on 127.0.0.11:53: no such host"
+    _dep_down(site, "redis", [SUMM, EXP], err, 0, _redis_shutdown, removed=True)
 
 
 @variant("dependency_failure", "llm-server-down", extras=("llm",))

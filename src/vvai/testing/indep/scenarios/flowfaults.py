@@ -196,7 +196,7 @@ def exp_ssl(site):
 def _stall(site, kind: str):
     b, rng = site.b, site.rng
     t0 = b.start + timedelta(minutes=rng.uniform(4, 12))
-    f = Flow(site, summ_p50=_p50(site), scanner_stop=t0, heartbeat_stops=(kind != "blind-heartbeat"),
+    f = Flow(site, summ_p50=_p50(site), scanner_stop=t0, heartbeat_stops=True,
              arrival_boost=(t0, b.end, 2) if kind == "health-only" else None)
     f.simulate()
     lg = site.lg(SCAN)

@@ -12,12 +12,12 @@ def _p50(site):
     return site.b.meta["benchmarks"]["scene_summarizer"]["p50_processing_s"]
 
 
-def _model_change(site, t, lg):
+def _model_change(site, t, lg, level="info"):
     b = site.b
     m = b.meta["model"]
     root = "/opt/vv-video-ai-system/models"
     lg(t, "info", f".model_updated_flag changed: {m['previous_version']} -> {m['version']}")
-    b.app_log(t, "info", SUMM, "model update detected", model_version=m["version"],
+    b.app_log(t, level, SUMM, "model update detected", model_version=m["version"],
               previous_version=m["previous_version"], path=f"{root}/active")
 
 
@@ -27,7 +27,7 @@ def _parse_failures(site, style: str):
     f = Flow(site, summ_p50=_p50(site), summarizer_stop=t0)
     f.simulate()
     lg, ver = site.lg(SUMM), b.meta["model"]["version"]
-    _model_change(site, t0 - timedelta(seconds=20), lg)
+    _model_change(site, t0 - timedelta(seconds=20), lg, f.lvl("info"))
     lg(t0 - timedelta(seconds=8), "info", f"model BitNet-4bit-Summarizer {ver} loaded in {rng.uniform(3, 9):.1f}s")
     b.app_log(t0 - timedelta(seconds=8), f.lvl("info"), SUMM, "model loaded", model_version=ver,
               load_seconds=round(rng.uniform(3, 9), 2))
@@ -39,7 +39,11 @@ def _parse_failures(site, style: str):
             break
         an = naming.analytic(v.name)
         lg(t - timedelta(seconds=4), "info", f"picked {an}")
-        if style == "json":
+        if style == "truncated":
+            err = f"Unterminated string starting at: line 1 column {rng.randrange(60, 400)} (char {rng.randrange(60, 400)})"
+            msg = f"model output for {an} is not valid JSON (finish_reason=length, 512 tokens): {err}"
+            lg(t, "error", msg, evidence=(n == 0))
+        elif style == "json":
             err = "Expecting value: line 1 column 1 (char 0)"
             msg = f"could not parse model output for {an}: {err}"
             lg(t, "error", msg, evidence=(n == 0))
@@ -71,9 +75,14 @@ def _ticks(site, step):
     return out
 
 
-@variant("model_failure", "loads-but-unparseable-json")
+@variant("model_failure", "loads-but-unparseable-json", priority=2)
 def mf_json(site):
     _parse_failures(site, "json")
+
+
+@variant("model_failure", "loads-but-truncated-json", priority=2)
+def mf_trunc_json(site):
+    _parse_failures(site, "truncated")
 
 
 @variant("model_failure", "loads-but-schema-invalid", splits=("heldout",))
@@ -89,7 +98,7 @@ def _load_failure(site, kind: str):
     lg, m = site.lg(SUMM), b.meta["model"]
     path = f"/opt/vv-video-ai-system/models/versions/{m['version']}/bitnet/bitnet-b1.58-2b-q4_0.gguf"
     for i, t in enumerate(_ticks(site, (300, 600))[1:]):
-        _model_change(site, t - timedelta(seconds=2), lg)
+        _model_change(site, t - timedelta(seconds=2), lg, f.lvl("info"))
         lines = tools.llama_load_failure(path, kind)
         for ln in lines:
             lg.raw(t, ln)

@@ -16,14 +16,15 @@ class Variant:
     build: Callable
     splits: tuple = ("dev", "heldout")
     site_opts: tuple = ()   # (key, value) pairs passed to make_site
+    priority: int = 0       # hard cases first, so they recur when variants cycle
 
 
 REGISTRY: dict[str, list[Variant]] = {c: [] for c in CATEGORIES}
 
 
-def variant(category: str, name: str, splits=("dev", "heldout"), **site_opts):
+def variant(category: str, name: str, splits=("dev", "heldout"), priority: int = 0, **site_opts):
     def deco(fn):
-        REGISTRY[category].append(Variant(category, name, fn, tuple(splits), tuple(site_opts.items())))
+        REGISTRY[category].append(Variant(category, name, fn, tuple(splits), tuple(site_opts.items()), priority))
         return fn
     return deco
 

@@ -101,6 +101,45 @@ def _times(site, t, step=(90, 200)):
     return out
 
 
+def _spool_disk(site):
+    """Night: no new inputs; the exporter packs its spool on the pipeline disk and the writes fail."""
+    b, rng = site.b, site.rng
+    root = b.meta["pipeline_root"]
+    total = rng.choice([256, 480]) * 10**9
+    t0 = b.start + timedelta(minutes=rng.uniform(3, 10))
+    f = Flow(site, summ_p50=_p50(site), arrivals_stop=b.start - timedelta(minutes=10), exporter_stop=t0)
+    f.simulate()
+    lg = site.lg("log_exporter")
+    go = lg.dialect in ("logrus", "go-std", "zap")
+    for i, t in enumerate(_times(site, t0, (120, 300))):
+        path = f"{root}/spool/{t:%Y%m%dT%H%M}-batch.tar.zst"
+        if go:
+            err = f"write {path}: no space left on device"
+            lg(t, "error", "spool write failed", err=err)
+        else:
+            err = f"OSError: [Errno 28] No space left on device: '{path}'"
+            lg(t, "error", "spool write failed")
+            lg.raw(t, tools.traceback([("/app/exporter/spool.py", 64, "pack", "tar.addfile(info, fh)")], err))
+        if i == 0:
+            b.mark("logs/log_exporter.log", err)
+    text, _ = statefiles.df([("overlay", "/", 64 * 10**9, 21 * 10**9), ("/dev/mmcblk0p2", root, total, total)],
+                            _df_style(site))
+    b.file("df.txt", text, evidence=statefiles.df_line(text, root))
+
+    def disk(t, d):
+        d["total_bytes"] = total
+        d["free_bytes"] = rng.randrange(0, 5_000_000) if t >= t0 else rng.randrange(300_000_000, 600_000_000)
+        return d
+    f.emit(disk_hook=disk, old_corrupted=_old_corrupted(site, rng.randint(10, 30)))
+    b.incident("disk_full", "log_exporter", ["alert", "cleanup:corrupted"],
+               DANGEROUS + ["quarantine", "rollback_model"] + restart_others(site, "log_exporter"))
+
+
+@variant("disk_full", "pipeline-disk-exporter-spool")
+def disk_spool(site):
+    _spool_disk(site)
+
+
 @variant("disk_full", "pipeline-disk-scanner")
 def disk_scanner(site):
     _pipeline_disk(site)
@@ -126,6 +165,15 @@ def _redis_volume(site, mode: str):
             rl("notice", "100 changes in 300 seconds. Saving...")
             rl("notice", f"Background saving started by pid {rng.randrange(100, 9999)}")
             rl("notice", "Background saving terminated with success", t + timedelta(seconds=1))
+        elif mode == "tempfile":
+            child = rng.randrange(100, 9999)
+            rl("notice", f"Background saving started by pid {child}")
+            b.log("redis", t + timedelta(milliseconds=20),
+                  f"{child}:C {ts} # Failed opening the temp RDB file temp-{child}.rdb (in server root dir /data) "
+                  "for saving: No space left on device")
+            if not any(e["source"] == "logs/redis.log" for e in b.evidence):
+                b.mark("logs/redis.log", "for saving: No space left on device")
+            rl("warning", "Background saving error", t + timedelta(milliseconds=90))
         elif mode == "rdb":
             rl("notice", f"Background saving started by pid {rng.randrange(100, 9999)}")
             child = rng.randrange(100, 9999)
@@ -156,9 +204,14 @@ def _redis_volume(site, mode: str):
                    site, "redis", SUMM, "log_exporter"))
 
 
-@variant("disk_full", "redis-volume-rdb", extras=("redis",))
+@variant("disk_full", "redis-volume-rdb", priority=2, extras=("redis",))
 def disk_redis_rdb(site):
     _redis_volume(site, "rdb")
+
+
+@variant("disk_full", "redis-volume-tempfile", priority=2, extras=("redis",))
+def disk_redis_tmp(site):
+    _redis_volume(site, "tempfile")
 
 
 @variant("disk_full", "redis-volume-aof", splits=("heldout",), extras=("redis",))
