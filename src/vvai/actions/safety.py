@@ -136,11 +136,11 @@ def cleanup_folder(target: str | None) -> str | None:
 
 
 def check_cleanup(incident: Any, target: str | None) -> Verdict:
-    if incident.category != "disk_full":
-        return Verdict.no(f"cleanup: only for a disk_full incident (this is {incident.category})")
     parts = {p for p in str(target or "").replace("\\", "/").split("/") if p}
     if parts & set(PROTECTED):
         return Verdict.no(f"cleanup {target}: {', '.join(sorted(parts & set(PROTECTED)))}/ is protected, never cleaned")
+    if incident.category != "disk_full":
+        return Verdict.no(f"cleanup: only for a disk_full incident (this is {incident.category})")
     folder = cleanup_folder(target)
     if folder is None or folder not in CLEANABLE:
         return Verdict.no(f"cleanup {target}: only {', '.join(f + '/' for f in CLEANABLE)} may be cleaned")
