@@ -206,6 +206,10 @@ def _stall(site, kind: str):
     elif kind == "health-only":
         for t in _every(site, t0, (28, 32)):
             lg.raw(t, tools.uvicorn_access(rng))
+    elif kind == "silent":   # the health check (a queue-age probe) starts failing; the engine only reports it
+        img = site.image(SCAN)
+        for t in _every(site, t0 + timedelta(minutes=5), (290, 310)):
+            b.event(t, site.engine.container(t, "health_status: unhealthy", SCAN, img, 0))
 
     def hook(c, t, rec):
         if c == SCAN and t > t0:
