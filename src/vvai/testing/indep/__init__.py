@@ -21,9 +21,9 @@ Dialects (chosen per bundle by the seed)
   own `1:M 20 Nov 2026 10:04:05.123 # ...` format, llama.cpp loader lines, uvicorn access lines,
   Go panics, kernel OOM-killer lines (files/dmesg.txt), pydantic validation errors.
 - Engines: Docker 24 (deprecated `status`/`id`/`from` still sent), 26, 27 (`execDuration` on die,
-  `oom` before die); Podman 4.3/4.9 (no `oom` event, `containerExitCode`, `restart` before `die`,
-  `init` before `start`, `health_status` with the state as an attribute, log timestamps in local
-  time). Container names: service, compose v1 (`project_service_1`), compose v2 (`project-service-1`).
+  `oom` before die); Podman 4.3/4.9 compat API (no `oom` event, `exitCode` and `containerExitCode`,
+  `restart` before `die`, `init` before `start`, `health_status` with a top-level `HealthStatus`,
+  log timestamps in local time). Container names: service, compose v1 (`project_service_1`), compose v2 (`project-service-1`).
 - Time zones: Z, +05:30, -03:00, +01:00 (stream timestamps and podman log prefixes).
 - Files: cam-date (`cam-03_20261120T100405.mp4`), cam-iso, names with spaces and parentheses,
   sequence numbers, legacy upper-case `.avi`.
@@ -35,8 +35,8 @@ Dialects (chosen per bundle by the seed)
   optional sources not watched (never one holding the incident's evidence).
 
 Held out (only in the heldout split)
-- Log dialects loguru and zap JSON; engines Docker 25.0.5 and Podman 5.2.2 (`exitCode` and
-  `containerExitCode`); time zone +09:00; UUID file names; `df -B1 --output=...` format;
+- Log dialects loguru and zap JSON; engines Docker 25.0.5 and Podman 5.2.2 (same shapes as their
+  neighbours, other version strings); time zone +09:00; UUID file names; `df -B1 --output=...`;
   `sha256sum -c` output for videos and model files; cumulative Prometheus histograms
   (`_bucket{le}`, `_sum`, `_count`) instead of quantiles.
 - Scenario variants: oom on Podman 5; exporter CPU saturation; histogram-based slowdowns;

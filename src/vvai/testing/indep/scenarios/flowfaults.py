@@ -92,7 +92,8 @@ def _poison_analytic(site, kind: str):
     for i, t in enumerate(_every(site, victim.scanned + timedelta(seconds=8), (45, 120))):
         lg(t, "info", f"picked {an}")
         if kind == "json":
-            final = f"json.decoder.JSONDecodeError: Unterminated string starting at: line 1 column {rng.randrange(40000, 90000)} (char {rng.randrange(40000, 90000)})"
+            col = rng.randrange(40000, 90000)
+            final = f"json.decoder.JSONDecodeError: Unterminated string starting at: line 1 column {col} (char {col - 1})"
             tb = tools.traceback([("/app/summarizer/worker.py", 77, "load_analytics", "data = json.load(fh)"),
                                   ("/usr/local/lib/python3.11/json/__init__.py", 293, "load", "return loads(fp.read(),"),
                                   ("/usr/local/lib/python3.11/json/decoder.py", 353, "raw_decode",
@@ -140,9 +141,10 @@ def _export_fail(site, kind: str):
                    "<body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx/1.25.3</center></body></html>")
             lg(t, "error", msg, evidence=(i == 0))
         elif go:
+            rid, hid = f"{rng.getrandbits(64):016X}", f"{rng.getrandbits(256):064x}"
             err = {"connect": f'RequestError: send request failed\ncaused by: Put "{endpoint}/{bucket}/{key}": dial tcp 10.20.0.15:9000: connect: no route to host',
-                   "denied": "AccessDenied: Access Denied\n\tstatus code: 403, request id: 17F2A1B3C4D5E6F7, host id: dd9025bab4ad464b049177c95eb6ebf374d3b3fd1af9251148b658df7ac2e3e8",
-                   "expired": "ExpiredToken: The provided token has expired.\n\tstatus code: 400, request id: 17F2A1B3C4D5E6F8",
+                   "denied": f"AccessDenied: Access Denied\n\tstatus code: 403, request id: {rid}, host id: {hid}",
+                   "expired": f"ExpiredToken: The provided token has expired.\n\tstatus code: 400, request id: {rid}",
                    "ssl": f'RequestError: send request failed\ncaused by: Put "{endpoint}/{bucket}/{key}": x509: certificate has expired or is not yet valid'}[kind]
             first = err.split("\n")[0]
             lg(t, "error", "upload failed", evidence=False, key=key, err=first)
@@ -150,11 +152,14 @@ def _export_fail(site, kind: str):
             for extra in err.split("\n")[1:]:
                 lg.raw(t, extra)
         else:
+            at = t
             for a in range(1, 5):
-                lg(t + timedelta(seconds=a * 0.7), "debug", tools.botocore_retry_debug(a, round(rng.uniform(0.2, 8.0), 2)))
+                delay = round(rng.uniform(0, 1) * 2 ** (a - 1), 4)   # botocore legacy mode: rand * 2**n
+                lg(at, "debug", tools.botocore_retry_debug(a, delay))
+                at += timedelta(seconds=delay + (10 if kind in ("connect", "timeout") else 0.2))
             line = tools.botocore_error(kind, endpoint, bucket, key)
-            lg(t + timedelta(seconds=4), "error", f"upload of {v.name if v else 'batch'} failed", evidence=(i == 0))
-            lg.raw(t + timedelta(seconds=4), tools.traceback(
+            lg(at, "error", f"upload of {v.name if v else 'batch'} failed", evidence=(i == 0))
+            lg.raw(at, tools.traceback(
                 [("/app/exporter/ship.py", 58, "put", "s3.upload_file(str(path), bucket, key)"),
                  ("/usr/local/lib/python3.11/site-packages/botocore/client.py", 1021, "_make_api_call",
                   "raise error_class(parsed_response, operation_name)")], line))
@@ -167,17 +172,17 @@ def _export_fail(site, kind: str):
                DANGEROUS + ["quarantine", "rollback_model"] + restart_others(site, EXP))
 
 
-@variant("export_failure", "boto-connect")
+@variant("export_failure", "s3-unreachable")
 def exp_connect(site):
     _export_fail(site, "connect")
 
 
-@variant("export_failure", "boto-denied")
+@variant("export_failure", "s3-access-denied")
 def exp_denied(site):
     _export_fail(site, "denied")
 
 
-@variant("export_failure", "boto-expired-token")
+@variant("export_failure", "s3-expired-token")
 def exp_expired(site):
     _export_fail(site, "expired")
 

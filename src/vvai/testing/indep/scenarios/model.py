@@ -40,7 +40,8 @@ def _parse_failures(site, style: str):
         an = naming.analytic(v.name)
         lg(t - timedelta(seconds=4), "info", f"picked {an}")
         if style == "truncated":
-            err = f"Unterminated string starting at: line 1 column {rng.randrange(60, 400)} (char {rng.randrange(60, 400)})"
+            col = rng.randrange(60, 400)
+            err = f"Unterminated string starting at: line 1 column {col} (char {col - 1})"
             msg = f"model output for {an} is not valid JSON (finish_reason=length, 512 tokens): {err}"
             lg(t, "error", msg, evidence=(n == 0))
         elif style == "json":
