@@ -201,6 +201,8 @@ def exp_ssl(site):
 def _stall(site, kind: str):
     b, rng = site.b, site.rng
     t0 = b.start + timedelta(minutes=rng.uniform(4, 12))
+    if kind == "spin":   # one thread spinning: one core busy, well under the 2-cpu limit
+        b.components[SCAN]["cpus"] = 2.0
     f = Flow(site, summ_p50=_p50(site), scanner_stop=t0, heartbeat_stops=True,
              arrival_boost=(t0, b.end, 2) if kind == "health-only" else None)
     f.simulate()
@@ -264,8 +266,9 @@ def _orphans(site, kind: str):
     elif kind == "clean-exit":
         lg(t0, "info", "no work for 300 s and --exit-when-idle set: exiting 0")
         b.event(t0, eng.container(t0 + timedelta(seconds=1), "die", SUMM, img, 0, exit_code=0))
-    elif kind == "reload-wait":
-        lg(t0, "info", ".model_updated_flag changed, waiting for the model lock")
+    elif kind == "watch-lost":   # processed/ was recreated by an ops script; the inotify watch died with it
+        for t in _every(site, t0 + timedelta(seconds=40), (115, 125)):
+            lg(t, "info", "idle: 0 analytics pending")
 
     def hook(c, t, rec):
         if c == SUMM and t > t0:
@@ -276,7 +279,7 @@ def _orphans(site, kind: str):
         return rec
 
     def mhook(name, labels, t, value):
-        if name == "up" and labels.get("component") == SUMM and t > t0 and kind != "reload-wait":
+        if name == "up" and labels.get("component") == SUMM and t > t0 and kind != "watch-lost":
             return 0
         return value
     f.emit(stats_hook=hook, metrics_hook=mhook)
@@ -296,6 +299,6 @@ def orphan_exit0(site):
     _orphans(site, "clean-exit")
 
 
-@variant("orphan_outputs", "reload-wait-forever")
-def orphan_reload(site):
-    _orphans(site, "reload-wait")
+@variant("orphan_outputs", "watch-lost-idle-heartbeat")
+def orphan_watch(site):
+    _orphans(site, "watch-lost")
