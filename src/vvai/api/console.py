@@ -31,7 +31,8 @@ from vvai.pipeline.feedback import list_summaries, summary_record
 HERE = FsPath(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 router = APIRouter(include_in_schema=False)
-Id = Path(..., ge=1, le=MAX_ID)
+def _id() -> Any:
+    return Path(..., ge=1, le=MAX_ID)
 CATEGORIES = ("oom_kill", "crash_loop", "poison_input", "disk_full", "export_failure", "pipeline_stall",
               "orphan_outputs", "resource_saturation", "performance_degradation", "integrity_mismatch",
               "deployment_regression", "model_failure", "dependency_failure")
@@ -150,13 +151,13 @@ def incidents_page(request: Request, status: Literal["open", "resolved", ""] = "
 
 
 @router.get("/incidents/{incident_id}")
-def incident_page(request: Request, incident_id: int = Id) -> HTMLResponse:
+def incident_page(request: Request, incident_id: int = _id()) -> HTMLResponse:
     inc = views.incident_view(state(request).store, incident_id)
     return page(request, "incident.html", inc=inc, categories=CATEGORIES, executor_ok=executor.available())
 
 
 @router.post("/incidents/{incident_id}/feedback")
-def incident_feedback(request: Request, incident_id: int = Id, csrf: str = Form("", max_length=200),
+def incident_feedback(request: Request, incident_id: int = _id(), csrf: str = Form("", max_length=200),
                       verdict: Literal["correct", "wrong", "partial", "noise"] = Form(...),
                       note: str = Form("", max_length=MAX_TEXT),
                       correct_category: str = Form("", max_length=64),
@@ -180,7 +181,7 @@ def actions_page(request: Request) -> HTMLResponse:
 
 
 @router.post("/actions/{action_id}/{verb}")
-def decide(request: Request, action_id: int = Id, verb: Literal["approve", "reject"] = Path(...),
+def decide(request: Request, action_id: int = _id(), verb: Literal["approve", "reject"] = Path(...),
            csrf: str = Form("", max_length=200), note: str = Form("", max_length=MAX_TEXT),
            back_to: str = Form("/actions", max_length=300)) -> Response:
     check_csrf(request, csrf)
