@@ -1,4 +1,4 @@
-"""Timestamps: the one parser and the one formatter of RFC 3339 text.
+"""Time text: the one parser and the one formatter of RFC 3339 timestamps, and durations.
 
 ``parse_ts`` reads what ``docker logs --timestamps`` prints (nanoseconds), what Python logs
 (comma fractions, ``+0000`` zones) and epoch numbers, into an aware UTC datetime; ``parse_epoch``
@@ -16,6 +16,9 @@ import re
 import time
 from datetime import UTC, datetime
 
+from vvai.common.errors import ConfigError
+
+_DUR = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
 _TS = re.compile(
     r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:[.,](\d+))?\s*(Z|z|[+-]\d{2}:?\d{2})?$"
 )
@@ -72,3 +75,11 @@ def rfc3339(value: float | datetime | None, *, nano: bool = False) -> str | None
 def now_rfc3339() -> str:
     """The current time, milliseconds, UTC."""
     return rfc3339(time.time())  # type: ignore[return-value]
+
+
+def parse_duration(text: str, what: str = "--since") -> float:
+    """``90s``, ``15m``, ``1h``, ``2d`` or plain seconds -> seconds; ConfigError naming ``what``."""
+    m = _DUR.match(str(text))
+    if not m:
+        raise ConfigError(f"{what}: {text!r} is not a duration", hint="use e.g. 90s, 15m, 1h or 2d")
+    return float(m.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2) or "s"]

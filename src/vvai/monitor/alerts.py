@@ -23,11 +23,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from vvai.common.redact import Redactor
+from vvai.common.severity import SEVERITIES, Severity, severity_rank
 from vvai.monitor.history import Change, IncidentStore
+from vvai.monitor.incident import MAX_EVIDENCE
 
 log = logging.getLogger(__name__)
-_SEV = {"info": 0, "warning": 1, "error": 2, "critical": 3}
-MAX_EVIDENCE = 6
 
 
 def redact(url: str) -> str:
@@ -38,10 +38,6 @@ def redact(url: str) -> str:
         return f"{u.scheme}://{host}{f':{u.port}' if u.port else ''}"
     except ValueError:
         return url.split("://", 1)[0] + "://"
-
-
-def _sev(value: Any) -> str:
-    return str(getattr(value, "value", value))
 
 
 _REDACTOR = Redactor()
@@ -93,7 +89,7 @@ class Alerter:
         self.host = host
         self.rate_limit_per_hour = rate_limit_per_hour
         self.cooldown_s = cooldown_s
-        self.min_rank = _SEV.get(min_severity, 1)
+        self.min_rank = severity_rank(min_severity) if min_severity in SEVERITIES else Severity.warning.rank
         self.timeout_s = timeout_s
         self._clients: dict[str, Any] = {}
         self.counters = {"sent": 0, "failed": 0, "suppressed": 0}
@@ -132,7 +128,7 @@ class Alerter:
         ``remediation`` is what the executor decided this pass; news there (an action ran, waits for
         approval, a breaker opened) is worth an update even when the diagnosis did not change."""
         now = time.time() if now is None else now
-        if _SEV.get(_sev(incident.severity), 0) < self.min_rank:
+        if severity_rank(incident.severity) < self.min_rank:
             return ""
         kind = change.kind
         news = any(r.get("news") for r in remediation or [])
@@ -169,7 +165,7 @@ class Alerter:
         now = time.time() if now is None else now
         out: list[str] = []
         for row in self.store.incidents():
-            if _SEV.get(row["severity"], 0) < self.min_rank or now - row["last_seen"] > 86400:
+            if severity_rank(row["severity"]) < self.min_rank or now - row["last_seen"] > 86400:
                 continue
             iid = int(row["id"])
             last = self.store.last_alert(iid)
@@ -183,7 +179,7 @@ class Alerter:
                 break
             out.append(self._send(iid, "reopened" if is_open else "resolved", json.loads(row["spec"]), now, None))
         for row in self.store.incidents("open"):  # never announced because of the rate limit
-            if _SEV.get(row["severity"], 0) < self.min_rank or self.store.last_alert(int(row["id"])) is not None:
+            if severity_rank(row["severity"]) < self.min_rank or self.store.last_alert(int(row["id"])) is not None:
                 continue
             held = self.store.last_alert(int(row["id"]), status="suppressed")
             if held is None or not held["reason"].startswith("rate limit") or self._rate_limited(now):

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 import re
 
-from vvai.monitor.detect.common import Context, ev_file, first_file
+from vvai.monitor.detect.context import Context
+from vvai.monitor.detect.evidence import ev_file, first_file
 from vvai.monitor.incident import Evidence, Finding, Severity
 
 MISMATCH_RE = re.compile(

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import statistics
 
-from vvai.monitor.detect.common import Context, ev_record
+from vvai.monitor.detect.context import Context
+from vvai.monitor.detect.evidence import ev_record
 from vvai.monitor.incident import Finding, Severity
 
 VOLUME_METRICS = ("vv_videos_processed_total", "vv_summaries_written_total", "vv_export_objects_total")

@@ -3,9 +3,11 @@ and disk space. All computed from pipeline.jsonl snapshots (plus the filesystem 
 
 from __future__ import annotations
 
-from vvai.monitor.detect.common import Context, ev_record, fmt_bytes
+from vvai.common.sizes import fmt_bytes
+from vvai.common.timefmt import parse_ts
+from vvai.monitor.detect.context import Context
+from vvai.monitor.detect.evidence import ev_record
 from vvai.monitor.incident import Finding, Severity
-from vvai.monitor.timeutil import parse_ts
 
 OUTPUT_SUFFIXES = (".analytic.json", ".summary.json")
 
