@@ -5,6 +5,7 @@ import ast
 import hashlib
 import json
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -132,76 +133,124 @@ def test_same_seed_same_bytes_other_seed_other_bytes(dev, tmp_path):
 
 
 # -- format -----------------------------------------------------------------------------------
+def spec_problems(p: Path) -> list:
+    """What in bundle.json / expected.json departs from the spec."""
+    out = []
+    meta = load(p, "bundle.json")
+    if meta.get("format") != "vvai-bundle/1":
+        out.append("format")
+    if not (ZONED.match(meta["window"]["start"]) and ZONED.match(meta["window"]["end"])):
+        out.append("window zone")
+    comps = meta["components"]
+    for name, c in comps.items():
+        if not set(c) >= {"image", "mem_limit", "cpus", "restart", "depends_on"}:
+            out.append(f"component keys {name}")
+        elif not (isinstance(c["cpus"], float) and re.fullmatch(r"\d+[kmg]", c["mem_limit"])
+                  and set(c["depends_on"]) <= set(comps)):
+            out.append(f"component values {name}")
+    for inc in load(p, "expected.json")["incidents"]:
+        if inc["category"] not in CATEGORIES or inc["category"] == "healthy":
+            out.append(f"category {inc['category']}")
+        if inc["component"] not in comps:
+            out.append(f"component {inc['component']}")
+            continue
+        if inc["category"] in FILE_CATEGORIES and not inc.get("file"):
+            out.append("file missing")
+        if "file" in inc and ("/" in inc["file"] or inc["file"].strip() != inc["file"]):
+            out.append(f"file not a basename {inc['file']}")
+        for a in inc["acceptable_actions"] + inc["forbidden_actions"]:
+            typ, _, target = a.partition(":")
+            if typ not in ACTION_TYPES or (typ in ("restart", "suggest_limits") and target not in comps):
+                out.append(f"action {a}")
+        if set(inc["acceptable_actions"]) & set(inc["forbidden_actions"]):
+            out.append("action both acceptable and forbidden")
+        if "cleanup:input" not in inc["forbidden_actions"]:
+            out.append("cleanup:input not forbidden")
+        others = [c for c in comps if c != inc["component"] and c not in comps[inc["component"]]["depends_on"]]
+        if others and not any(f"restart:{c}" in inc["forbidden_actions"] for c in others):
+            out.append("no uninvolved restart forbidden")
+    return out
+
+
+def zone_problems(p: Path) -> list:
+    """Timestamps without a zone (zone-less dialects inside log text use other shapes than ISO)."""
+    out = []
+    for name in ("stats.jsonl", "metrics.jsonl", "pipeline.jsonl", "logs/app.log"):
+        if not (p / name).exists():
+            continue
+        for rec in jsonl(p / name):
+            if not ZONED.match(rec["ts"]):
+                out.append((name, rec["ts"]))
+            for files in rec.get("dirs", {}).values():
+                out += [(name, f["mtime"]) for f in files if not ZONED.match(f["mtime"])]
+    for ev in jsonl(p / "events.jsonl") if (p / "events.jsonl").exists() else []:
+        if not (isinstance(ev["time"], int) and ev["timeNano"] // 10**9 == ev["time"]
+                and {"Type", "Action", "Actor"} <= set(ev)):
+            out.append(("events.jsonl", ev.get("time")))
+    for log in (p / "logs").glob("*.log"):
+        if log.name == "app.log":
+            continue
+        for line in log.read_bytes().split(b"\n"):
+            if line:
+                prefix = line.split(b" ", 1)[0].decode("utf-8", "replace")
+                if not (ZONED.match(prefix) and len(prefix.split(".")[-1].rstrip("Z")) >= 9):
+                    out.append((log.name, prefix))
+    for f in p.rglob("*"):
+        if f.is_file() and f.name != "expected.json":
+            out += [(f.name, m.group(0)) for m in ISO_IN_TEXT.finditer(f.read_bytes()) if not m.group(1)]
+    return out
+
+
+def evidence_problems(p: Path) -> list:
+    exp = load(p, "expected.json")
+    out = [] if exp["evidence"] or not exp["incidents"] else ["no evidence"]
+    for ev in exp["evidence"]:
+        src = p / ev["source"]
+        if not src.is_file():
+            out.append(("missing source", ev["source"]))
+            continue
+        lines = src.read_bytes().decode("utf-8", "replace").splitlines()
+        if not any(ev["text"] in ln for ln in lines):
+            out.append(("not verbatim", ev["source"], ev["text"][:80]))
+    return out
+
+
 @pytest.mark.parametrize("split", ["dev", "heldout"])
 def test_bundle_json_and_expected_follow_the_spec(split, request):
     for p in bundles(request.getfixturevalue(split)):
-        meta = load(p, "bundle.json")
-        assert meta["format"] == "vvai-bundle/1"
-        assert ZONED.match(meta["window"]["start"]) and ZONED.match(meta["window"]["end"])
-        comps = meta["components"]
-        for name, c in comps.items():
-            assert set(c) >= {"image", "mem_limit", "cpus", "restart", "depends_on"}
-            assert isinstance(c["cpus"], float) and re.fullmatch(r"\d+[kmg]", c["mem_limit"])
-            assert set(c["depends_on"]) <= set(comps)
-        exp = load(p, "expected.json")
-        for inc in exp["incidents"]:
-            assert inc["category"] in CATEGORIES and inc["category"] != "healthy"
-            assert inc["component"] in comps, (p.name, inc["component"])
-            if inc["category"] in FILE_CATEGORIES:
-                assert inc.get("file"), p.name
-            if "file" in inc:
-                assert "/" not in inc["file"] and inc["file"].strip() == inc["file"]
-            for a in inc["acceptable_actions"] + inc["forbidden_actions"]:
-                typ, _, target = a.partition(":")
-                assert typ in ACTION_TYPES, (p.name, a)
-                if typ in ("restart", "suggest_limits"):
-                    assert target in comps, (p.name, a)
-            assert not set(inc["acceptable_actions"]) & set(inc["forbidden_actions"])
-            assert "cleanup:input" in inc["forbidden_actions"]
-            others = [c for c in comps if c not in (inc["component"],) and c not in comps[inc["component"]]["depends_on"]]
-            assert any(f"restart:{c}" in inc["forbidden_actions"] for c in others) or not others, p.name
+        assert spec_problems(p) == [], p.name
 
 
 @pytest.mark.parametrize("split", ["dev", "heldout"])
 def test_every_timestamp_has_a_zone(split, request):
     for p in bundles(request.getfixturevalue(split)):
-        for name in ("stats.jsonl", "metrics.jsonl", "pipeline.jsonl", "logs/app.log"):
-            if not (p / name).exists():
-                continue
-            for rec in jsonl(p / name):
-                assert ZONED.match(rec["ts"]), (p.name, name, rec["ts"])
-                for files in rec.get("dirs", {}).values():
-                    for f in files:
-                        assert ZONED.match(f["mtime"]), (p.name, f)
-        for ev in jsonl(p / "events.jsonl") if (p / "events.jsonl").exists() else []:
-            assert isinstance(ev["time"], int) and ev["timeNano"] // 10**9 == ev["time"]
-            assert {"Type", "Action", "Actor"} <= set(ev)
-        for log in (p / "logs").glob("*.log"):
-            if log.name == "app.log":
-                continue
-            for line in log.read_bytes().split(b"\n"):
-                if not line:
-                    continue
-                prefix = line.split(b" ", 1)[0].decode()
-                assert ZONED.match(prefix) and len(prefix.split(".")[1].rstrip("Z")) >= 9, (p.name, log.name, prefix)
-        # ISO timestamps inside any text carry a zone too (zone-less dialects use other shapes)
-        for f in p.rglob("*"):
-            if f.is_file() and f.name != "expected.json":
-                for m in ISO_IN_TEXT.finditer(f.read_bytes()):
-                    assert m.group(1), (p.name, f.name, m.group(0))
+        assert zone_problems(p) == [], p.name
 
 
 @pytest.mark.parametrize("split", ["dev", "heldout"])
 def test_every_evidence_line_is_in_its_file(split, request):
     for p in bundles(request.getfixturevalue(split)):
-        exp = load(p, "expected.json")
-        if exp["incidents"]:
-            assert exp["evidence"], p.name
-        for ev in exp["evidence"]:
-            src = p / ev["source"]
-            assert src.is_file(), (p.name, ev["source"])
-            lines = src.read_bytes().decode("utf-8", "replace").splitlines()
-            assert any(ev["text"] in ln for ln in lines), (p.name, ev)
+        assert evidence_problems(p) == [], p.name
+
+
+def test_the_checkers_catch_broken_bundles(dev, tmp_path):
+    """The three checkers above are not vacuous: a damaged copy of a bundle fails each of them."""
+    src = dev / "dev-oom_kill-0"
+    bad = tmp_path / "bad"
+    shutil.copytree(src, bad)
+    assert spec_problems(bad) == zone_problems(bad) == evidence_problems(bad) == []
+    exp = load(bad, "expected.json")
+    exp["incidents"][0]["component"] = "host"
+    exp["evidence"].append({"source": "logs/scene_scanner.log", "text": "this line was never printed"})
+    (bad / "expected.json").write_text(json.dumps(exp))
+    with (bad / "stats.jsonl").open("a") as fh:
+        fh.write(json.dumps({"ts": "2026-11-20T10:04:05.123", "component": "scene_scanner"}) + "\n")
+    with (bad / "logs" / "scene_scanner.log").open("ab") as fh:
+        fh.write(b"2026-11-20 10:04:05 a line without the docker prefix\n")
+    assert spec_problems(bad) == ["component host"]
+    assert ("stats.jsonl", "2026-11-20T10:04:05.123") in zone_problems(bad)
+    assert ("scene_scanner.log", "2026-11-20") in zone_problems(bad)
+    assert evidence_problems(bad) == [("not verbatim", "logs/scene_scanner.log", "this line was never printed")]
 
 
 def test_noise_long_lines_bad_utf8_and_missing_sources_occur(dev, heldout):
