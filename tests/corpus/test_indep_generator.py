@@ -313,7 +313,7 @@ def test_performance_degradation_history_is_a_week_35_to_45_percent_over_benchma
         assert first_day / bench < 1.12
         name = "vv_summaries_written_total" if comp == "scene_summarizer" else "vv_videos_processed_total"
         counter = [r["value"] for r in rows if r["name"] == name and r["labels"]["component"] == comp]
-        assert any(b < a for a, b in zip(counter, counter[1:])), "counters reset on restarts"
+        assert any(b < a for a, b in zip(counter, counter[1:], strict=False)), "counters reset on restarts"
     assert seen >= 4
 
 

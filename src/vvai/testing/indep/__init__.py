@@ -23,7 +23,8 @@ Dialects (chosen per bundle by the seed)
 - Engines: Docker 24 (deprecated `status`/`id`/`from` still sent), 26, 27 (`execDuration` on die,
   `oom` before die); Podman 4.3/4.9 compat API (no `oom` event, `exitCode` and `containerExitCode`,
   `restart` before `die`, `init` before `start`, `health_status` with a top-level `HealthStatus`,
-  log timestamps in local time). Container names: service, compose v1 (`project_service_1`), compose v2 (`project-service-1`).
+  log timestamps in local time). Container names: service, compose v1 (`project_service_1`),
+  compose v2 (`project-service-1`).
 - Time zones: Z, +05:30, -03:00, +01:00 (stream timestamps and podman log prefixes).
 - Files: cam-date (`cam-03_20261120T100405.mp4`), cam-iso, names with spaces and parentheses,
   sequence numbers, legacy upper-case `.avi`.

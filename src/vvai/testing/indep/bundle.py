@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from . import timefmt
@@ -21,8 +21,8 @@ class Bundle:
     start: datetime
     end: datetime
     meta: dict                       # bundle.json minus format/window
-    log_tz: timezone = timezone.utc  # zone of the `docker logs --timestamps` prefix
-    data_tz: timezone = timezone.utc  # zone of stats/metrics/pipeline/app.log timestamps
+    log_tz: timezone = UTC  # zone of the `docker logs --timestamps` prefix
+    data_tz: timezone = UTC  # zone of stats/metrics/pipeline/app.log timestamps
     compact_json: bool = False
     events: list = field(default_factory=list)
     logs: dict = field(default_factory=dict)      # name -> [(dt, bytes)]
@@ -110,7 +110,8 @@ class Bundle:
         (d / "bundle.json").write_text(json.dumps(meta, indent=2) + "\n")
         c = self.compact_json
         if "events" not in self.skip:
-            _lines(d / "events.jsonl", [_dumps(o, True) for _, o in sorted(self.events, key=lambda e: e[1].get("timeNano", 0))])
+            ordered = sorted(self.events, key=lambda e: e[1].get("timeNano", 0))
+            _lines(d / "events.jsonl", [_dumps(o, True) for _, o in ordered])
         for name, lines in self.logs.items():
             if f"logs/{name}.log" in self.skip:
                 continue

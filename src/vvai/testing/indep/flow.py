@@ -55,7 +55,7 @@ class Flow:
     def t0(self) -> datetime:
         return self.since or self.site.b.start
 
-    def simulate(self) -> "Flow":
+    def simulate(self) -> Flow:
         rng, b = self.site.rng, self.site.b
         t = self.t0 - timedelta(minutes=25)
         idx = 0

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from . import timefmt
 from .bundle import Bundle
@@ -73,7 +73,7 @@ def make_site(rng: random.Random, split: str, name: str, *, extras: tuple = (), 
     zones = ["Z", "+05:30", "-03:00", "+01:00"] + (["+09:00"] if split == "heldout" else [])
     tz = timefmt.zone(zone or rng.choice(zones))
     if end is None:
-        base = datetime(2026, 9 + rng.randrange(3), 1 + rng.randrange(27), tzinfo=timezone.utc)
+        base = datetime(2026, 9 + rng.randrange(3), 1 + rng.randrange(27), tzinfo=UTC)
         end = base + timedelta(hours=rng.randrange(24), minutes=rng.randrange(60), seconds=rng.randrange(60))
     start = end - timedelta(hours=hours)
     scan_v = f"2.{rng.randrange(2, 5)}.{rng.randrange(0, 9)}"

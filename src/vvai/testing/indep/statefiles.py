@@ -18,7 +18,7 @@ def _human(n: int) -> str:
 def df(mounts: list[tuple[str, str, int, int]], style: str) -> tuple[str, dict]:
     """mounts: (filesystem, mountpoint, total_bytes, used_bytes). Returns text and {mount: use% text}."""
     pcts = {}
-    for fs, mnt, total, used in mounts:
+    for _fs, mnt, total, used in mounts:
         pct = 100 if used >= total else -(-used * 100 // total)   # df rounds up
         pcts[mnt] = pct
     if style == "df-h":
@@ -38,7 +38,7 @@ def df(mounts: list[tuple[str, str, int, int]], style: str) -> tuple[str, dict]:
                         f"{str(pcts[mnt]) + '%':>4} {mnt}")
     elif style == "df-output":   # df -B1 --output=target,size,avail,pcent
         rows = ["Mounted on            1B-blocks        Avail Use%"]
-        for fs, mnt, total, used in mounts:
+        for _fs, mnt, total, used in mounts:
             rows.append(f"{mnt:<17} {total:>13} {max(0, total - used):>12} {str(pcts[mnt]) + '%':>4}")
     else:
         raise ValueError(style)

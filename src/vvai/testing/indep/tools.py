@@ -1,4 +1,5 @@
 """Text that third-party tools print, in their own words (ffmpeg/PyAV, botocore, redis, llama.cpp, kernel)."""
+# ruff: noqa: E501  -- the messages are kept on one line each, as the tools print them
 from __future__ import annotations
 
 import random
@@ -48,7 +49,7 @@ def pyav_open_error(path: str, kind: str) -> tuple[str, str]:
 
 
 def ffmpeg_cli_error(path: str) -> list[str]:
-    return [f"[mov,mp4,m4a,3gp,3g2,mj2 @ 0x5581c2f4e6c0] moov atom not found",
+    return ["[mov,mp4,m4a,3gp,3g2,mj2 @ 0x5581c2f4e6c0] moov atom not found",
             f"{path}: Invalid data found when processing input"]
 
 
@@ -104,7 +105,7 @@ def go_redis_error(host: str) -> str:
 # -- llama.cpp / model loading ----------------------------------------------------------------
 def llama_load_failure(path: str, kind: str) -> list[str]:
     if kind == "magic":
-        return [f"gguf_init_from_file: invalid magic characters 'PK\\x03\\x04'",
+        return ["gguf_init_from_file: invalid magic characters 'PK\\x03\\x04'",
                 f"llama_model_load: error loading model: llama_model_loader: failed to load model from {path}",
                 "llama_load_model_from_file: failed to load model"]
     if kind == "arch":
@@ -112,7 +113,7 @@ def llama_load_failure(path: str, kind: str) -> list[str]:
                 "llama_model_load: error loading model: error loading model architecture: unknown model architecture: 'bitnet-b1.58'",
                 "llama_load_model_from_file: failed to load model"]
     if kind == "truncated":
-        return [f"llama_model_load: error loading model: tensor 'blk.21.ffn_down.weight' data is not within the file bounds, model is corrupted or incomplete",
+        return ["llama_model_load: error loading model: tensor 'blk.21.ffn_down.weight' data is not within the file bounds, model is corrupted or incomplete",
                 "llama_load_model_from_file: failed to load model"]
     raise ValueError(kind)
 

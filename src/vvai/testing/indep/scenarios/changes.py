@@ -170,12 +170,15 @@ def dep_summ(site):
 
 @variant("deployment_regression", "exporter-go-flag")
 def dep_exp(site):
-    body = "flag provided but not defined: -s3-region\nUsage of /usr/local/bin/log-exporter:\n  -bucket string\n    \tdestination bucket"
+    body = ("flag provided but not defined: -s3-region\nUsage of /usr/local/bin/log-exporter:\n"
+            "  -bucket string\n    \tdestination bucket")
     _deploy_crashloop(site, EXP, body, 2, "flag provided but not defined: -s3-region")
 
 
 @variant("deployment_regression", "exporter-import-error", splits=("heldout",))
 def dep_exp_py(site):
-    final = "ImportError: cannot import name 'TransferConfig' from 'boto3.s3.transfer' (/usr/local/lib/python3.12/site-packages/boto3/s3/transfer.py)"
-    body = tools.traceback([("/app/exporter/ship.py", 3, "<module>", "from boto3.s3.transfer import TransferConfig")], final)
+    final = ("ImportError: cannot import name 'TransferConfig' from 'boto3.s3.transfer' "
+             "(/usr/local/lib/python3.12/site-packages/boto3/s3/transfer.py)")
+    frame = ("/app/exporter/ship.py", 3, "<module>", "from boto3.s3.transfer import TransferConfig")
+    body = tools.traceback([frame], final)
     _deploy_crashloop(site, EXP, body, 1, final)

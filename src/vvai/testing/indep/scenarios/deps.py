@@ -27,7 +27,8 @@ def _redis_shutdown(site, t):
 def _llm_down(site, t):
     b = site.b
     b.log("llm", t, "srv  update_slots: all slots are idle")
-    b.log("llm", t + timedelta(seconds=1), "GGML_ASSERT: /app/ggml/src/ggml.c:4812: view_src == NULL || data_size == 0 || data_size + view_offs <= ggml_nbytes(view_src)")
+    b.log("llm", t + timedelta(seconds=1), "GGML_ASSERT: /app/ggml/src/ggml.c:4812: view_src == NULL || "
+          "data_size == 0 || data_size + view_offs <= ggml_nbytes(view_src)")
     b.mark("logs/llm.log", "GGML_ASSERT")
 
 
@@ -49,7 +50,7 @@ def _dep_down(site, dep: str, dependents: list, client_err: dict, code: int, dow
     if removed:   # `docker compose rm -sf redis` by mistake: the name no longer resolves
         b.event(t0, eng.container(t0 + timedelta(milliseconds=400), "destroy", dep, site.image(dep), 0))
     restarts = {}
-    for j, d in enumerate(dependents):
+    for d in dependents:
         times = crash_times(site, t0 + timedelta(seconds=rng.uniform(2, 6)), runtime=(2.0, 8.0))
         lg = site.lg(d)
         err = client_err[d]

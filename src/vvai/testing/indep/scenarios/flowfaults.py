@@ -93,14 +93,17 @@ def _poison_analytic(site, kind: str):
         lg(t, "info", f"picked {an}")
         if kind == "json":
             col = rng.randrange(40000, 90000)
-            final = f"json.decoder.JSONDecodeError: Unterminated string starting at: line 1 column {col} (char {col - 1})"
+            final = ("json.decoder.JSONDecodeError: Unterminated string starting at: "
+                     f"line 1 column {col} (char {col - 1})")
             tb = tools.traceback([("/app/summarizer/worker.py", 77, "load_analytics", "data = json.load(fh)"),
-                                  ("/usr/local/lib/python3.11/json/__init__.py", 293, "load", "return loads(fp.read(),"),
+                                  ("/usr/local/lib/python3.11/json/__init__.py", 293, "load",
+                                   "return loads(fp.read(),"),
                                   ("/usr/local/lib/python3.11/json/decoder.py", 353, "raw_decode",
                                    "obj, end = self.scan_once(s, idx)")], final)
         else:
             final = "UnicodeDecodeError: 'utf-8' codec can't decode byte 0xff in position 18231: invalid start byte"
-            tb = tools.traceback([("/app/summarizer/worker.py", 75, "load_analytics", "text = path.read_text()")], final)
+            frame = ("/app/summarizer/worker.py", 75, "load_analytics", "text = path.read_text()")
+            tb = tools.traceback([frame], final)
         lg(t + timedelta(milliseconds=50), "error", f"cannot read {an}, skipping for now", evidence=(i == 0))
         lg.raw(t + timedelta(milliseconds=60), tb)
         if i == 0:
@@ -142,10 +145,11 @@ def _export_fail(site, kind: str):
             lg(t, "error", msg, evidence=(i == 0))
         elif go:
             rid, hid = f"{rng.getrandbits(64):016X}", f"{rng.getrandbits(256):064x}"
-            err = {"connect": f'RequestError: send request failed\ncaused by: Put "{endpoint}/{bucket}/{key}": dial tcp 10.20.0.15:9000: connect: no route to host',
+            put = f'RequestError: send request failed\ncaused by: Put "{endpoint}/{bucket}/{key}": '
+            err = {"connect": put + "dial tcp 10.20.0.15:9000: connect: no route to host",
                    "denied": f"AccessDenied: Access Denied\n\tstatus code: 403, request id: {rid}, host id: {hid}",
                    "expired": f"ExpiredToken: The provided token has expired.\n\tstatus code: 400, request id: {rid}",
-                   "ssl": f'RequestError: send request failed\ncaused by: Put "{endpoint}/{bucket}/{key}": x509: certificate has expired or is not yet valid'}[kind]
+                   "ssl": put + "x509: certificate has expired or is not yet valid"}[kind]
             first = err.split("\n")[0]
             lg(t, "error", "upload failed", evidence=False, key=key, err=first)
             b.mark(f"logs/{EXP}.log", first.split(":")[0])

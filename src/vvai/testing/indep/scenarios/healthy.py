@@ -82,7 +82,7 @@ def h_corrupt(site):
 
 @variant("healthy", "s3-retries-succeed")
 def h_retries(site):
-    b, rng = site.b, site.rng
+    rng = site.rng
     f = Flow(site, summ_p50=_p50(site)).simulate()
     lg = site.lg(EXP)
     shipped = [v for v in f.videos if f.in_window(v.shipped)]
@@ -95,7 +95,7 @@ def h_retries(site):
 
 @variant("healthy", "backfill-drains")
 def h_backfill(site):
-    b, rng = site.b, site.rng
+    b = site.b
     t0 = b.start + timedelta(minutes=5)
     f = Flow(site, summ_p50=_p50(site), period_s=300, arrival_boost=(t0, t0 + timedelta(minutes=10), 3))
     f.simulate()

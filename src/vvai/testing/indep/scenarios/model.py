@@ -32,8 +32,8 @@ def _parse_failures(site, style: str):
     b.app_log(t0 - timedelta(seconds=8), f.lvl("info"), SUMM, "model loaded", model_version=ver,
               load_seconds=round(rng.uniform(3, 9), 2))
     todo = sorted((v for v in f.videos if v.scanned and not v.summarized), key=lambda v: v.scanned)
-    t, n = t0, 0
-    for v in todo:
+    t = t0
+    for n, v in enumerate(todo):
         t = max(t, v.scanned + timedelta(seconds=3)) + timedelta(seconds=_p50(site) * rng.uniform(0.8, 1.2))
         if t >= b.end:
             break
@@ -56,7 +56,6 @@ def _parse_failures(site, style: str):
                       "input_type=dict]\n    For further information visit https://errors.pydantic.dev/2.7/v/missing")
         b.app_log(t, f.lvl("error"), SUMM, "inference output unparseable", file=an, model_version=ver,
                   evidence=(n == 0))
-        n += 1
 
     f.emit()
     errs = 0
@@ -93,7 +92,7 @@ def mf_schema(site):
 
 def _load_failure(site, kind: str):
     """The new version fails to load; the old one keeps serving (or nothing serves if none was loaded)."""
-    b, rng = site.b, site.rng
+    b = site.b
     f = Flow(site, summ_p50=_p50(site))
     f.simulate()
     lg, m = site.lg(SUMM), b.meta["model"]

@@ -1,8 +1,8 @@
 """Scenario variants by category, and the helpers they share for ground truth."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 CATEGORIES = ["oom_kill", "crash_loop", "poison_input", "disk_full", "export_failure", "pipeline_stall",
               "orphan_outputs", "resource_saturation", "performance_degradation", "integrity_mismatch",

@@ -22,7 +22,7 @@ def _kills(site, service: str, t0, count_max: int, every=(60, 140)):
 def _oom_common(site, service: str, kills: list, flow: Flow, killed_file: str, podman_sticky: bool):
     b, eng, rng, lim = site.b, site.engine, site.rng, site.limit_bytes(service)
     img = site.image(service)
-    for i, k in enumerate(kills):
+    for k in kills:
         for ev in die_sequence(eng, k, service, img, 0, 137, oom=True):
             b.event(k, ev)
         lg = site.lg(service)

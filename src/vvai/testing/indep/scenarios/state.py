@@ -160,7 +160,7 @@ def _redis_volume(site, mode: str):
     pid = 1
     for t in _times(site, b.start, (280, 320)):
         ts = timefmt.naive_text(t, site.tz, "redis")
-        rl = lambda lvl, msg, at=t: site.b.log("redis", at, tools.redis_line(pid, "M", ts, lvl, msg))  # noqa: E731
+        rl = lambda lvl, msg, at=t, ts=ts: site.b.log("redis", at, tools.redis_line(pid, "M", ts, lvl, msg))  # noqa: E731
         if t < t0:
             rl("notice", "100 changes in 300 seconds. Saving...")
             rl("notice", f"Background saving started by pid {rng.randrange(100, 9999)}")
