@@ -102,17 +102,16 @@ class LockedJsonStore:
         return self.path.with_name(f".{self.path.name}.lock")
 
     def read(self) -> dict[str, Any]:
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
+        from vvai.common import jsonsafe  # bounded depth, not-UTF-8 and not-a-file as ConfigError
+
+        if not os.path.lexists(self.path):
             return self._empty()
         try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise ConfigError(
-                f"{self.path} is not valid JSON: {e}",
-                hint="restore it from a backup or move it aside to start a new one",
-            ) from e
+            doc = jsonsafe.load_file(self.path, what=str(self.path))
+        except ConfigError as e:
+            why = e.message.removeprefix(f"{self.path}: ")
+            raise ConfigError(f"{self.path} is not valid JSON: {why}",
+                              hint="restore it from a backup or move it aside to start a new one") from None
         if not isinstance(doc, dict) or doc.get("format") != self.fmt:
             raise ConfigError(
                 f"{self.path} is not a {self.fmt} document",

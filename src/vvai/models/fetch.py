@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
-import json
 import os
 import queue
 import random
@@ -33,8 +32,9 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlparse
 
+from vvai.common import jsonsafe
 from vvai.common.atomic import atomic_write_json, fsync_dir
-from vvai.common.errors import FetchError, IntegrityError, VvaiError
+from vvai.common.errors import ConfigError, FetchError, IntegrityError, VvaiError
 from vvai.common.locks import lock_fd
 from vvai.models.transports import CHUNK, FetchPolicy, Transient, Transport, transport_for
 
@@ -214,9 +214,9 @@ class Download:
 
     def _load_validator(self) -> str | None:
         try:
-            meta = json.loads(self.meta.read_text())
-            return meta.get("validator") if meta.get("url") == self.url else None
-        except (OSError, ValueError):
+            meta = jsonsafe.load_file(self.meta)
+            return meta.get("validator") if isinstance(meta, dict) and meta.get("url") == self.url else None
+        except (OSError, ValueError, ConfigError):
             return None
 
     def _save_validator(self, validator: str | None) -> None:

@@ -8,13 +8,13 @@ records ``model.name`` and ``model.version``). Where ratings are stored is the c
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from vvai.common import jsonsafe
 from vvai.common.atomic import atomic_write_text
 from vvai.common.errors import ConfigError, VvaiError
 from vvai.pipeline.layout import video_stem
@@ -40,9 +40,9 @@ def _candidates(processed: Path, video: str) -> list[Path]:
 
 def read_summary(path: Path) -> dict[str, Any]:
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, UnicodeDecodeError) as e:
-        raise VvaiError(f"{path.name}: unreadable summary: {e}") from None
+        doc = jsonsafe.load_file(path, what=path.name)
+    except ConfigError as e:
+        raise VvaiError(f"{path.name}: unreadable summary: {e.message}") from None
     if not isinstance(doc, dict):
         raise VvaiError(f"{path.name}: not a summary object")
     return doc
