@@ -9,8 +9,8 @@ CONFIG_HELP = "vvai.toml to use (default: $VVAI_CONFIG, ./vvai.toml, /etc/vvai/v
 
 def serve(
     config: str = typer.Option(None, "--config", "-c", help=CONFIG_HELP),
-    host: str = typer.Option(None, help="Address to bind (default: [api] host, 127.0.0.1)."),
-    port: int = typer.Option(None, help="Port (default: [api] port, 8787)."),
+    host: str = typer.Option(None, help="Address to bind (default: \\[api] host, 127.0.0.1)."),
+    port: int = typer.Option(None, help="Port (default: \\[api] port, 8787)."),
 ) -> None:
     """Serve the JSON API (/api/v1) and the web console (/) until SIGTERM/SIGINT."""
     import logging
@@ -50,7 +50,7 @@ def import_(
 
 
 def policy(
-    settings: list[str] = typer.Argument(..., help="KEY=VALUE under [actions], e.g. mode=approval "
+    settings: list[str] = typer.Argument(..., help="KEY=VALUE under \\[actions], e.g. mode=approval "
                                                    "policy.restart=auto limits.max_per_hour=4 (empty value: default)."),
     config: str = typer.Option(None, "--config", "-c", help=CONFIG_HELP),
 ) -> None:
@@ -86,4 +86,4 @@ def policy(
         db.audit(store, f"cli:{getpass.getuser()}", "policy", {"patch": patch, **change})
     finally:
         store.close()
-    console.print(f"[actions] updated in {path}")
+    console.print(f"\\[actions] updated in {path}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-CONFIG_HELP = "vvai.toml ([store] path and [pipeline] root; default: $VVAI_CONFIG, ./vvai.toml, ...)."
+CONFIG_HELP = "vvai.toml (\\[store] path and \\[pipeline] root; default: $VVAI_CONFIG, ./vvai.toml, ...)."
 
 
 def feedback(

@@ -6,8 +6,10 @@ import typer
 
 from vvai.actions.cli import actions, approve, plan, reject
 from vvai.api.cli import import_, policy, serve
+from vvai.monitor.commands.capture import capture
+from vvai.monitor.commands.history import feedback, incidents
 from vvai.monitor.diagnose.cli import diagnose, score
-from vvai.monitor.service.cli import capture, feedback, incidents, once, run
+from vvai.monitor.service.cli import once, run
 from vvai.monitor.templates.cli import templates
 
 app = typer.Typer(no_args_is_help=True)
