@@ -13,6 +13,7 @@ from collections import Counter
 
 from vvai.monitor.detect.context import Context
 from vvai.monitor.incident import Finding, Severity
+from vvai.monitor.templates.batch import DEFAULT_MAX_TEMPLATES, final_templates
 from vvai.monitor.templates.miner import TemplateMiner
 
 
@@ -20,7 +21,12 @@ class _Miner:
     """The project's template miner, answering with template strings."""
 
     def __init__(self) -> None:
-        self._impl = TemplateMiner()
+        # At most DEFAULT_MAX_TEMPLATES templates per component; beyond, an overflow bucket.
+        self._impl = TemplateMiner(max_clusters=DEFAULT_MAX_TEMPLATES, on_full="overflow")
+
+    def final_all(self, texts: list[str]) -> list[str]:
+        """The final template of every text, in time linear in the texts."""
+        return final_templates(texts, miner=self._impl)
 
     def add(self, text: str) -> str:
         res = self._impl.add_message(text)
@@ -61,9 +67,7 @@ def detect(ctx: Context) -> list[Finding]:
         errs = [e for e in ctx.errors(comp) if e.ts]
         if not errs:
             continue
-        miner = _Miner()
-        first = [miner.add(_mask(e.text)) for e in errs]
-        tmpl = [miner.final(_mask(e.text), f) for e, f in zip(errs, first, strict=True)]
+        tmpl = _Miner().final_all([_mask(e.text) for e in errs])
         counts = Counter(tmpl)
         per_hour = len(errs) / ctx.hours()
         first_seen = {}

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import islice
 from operator import eq
 from typing import Any
 
@@ -55,6 +56,9 @@ _MAX_CACHED_KEY = 1024  # longer messages are never cached (bounded memory)
 _MAX_TOKEN_CHARS = 512  # a longer token is data, not part of a template: it becomes <*>
 _MAX_TEMPLATE_CHARS = 4096  # a longer masked message keeps its head and a <*> tail
 _MAX_SCAN = 64  # similarity is computed against at most this many clusters of a bucket
+#: The template of the overflow bucket (``on_full="overflow"``): every message that would have
+#: started a new template once ``max_clusters`` templates exist.
+OVERFLOW_TEMPLATE = "<overflow: more distinct templates than the cap>"
 
 
 @dataclass(slots=True)
@@ -102,11 +106,14 @@ class TemplateMiner:
         max_clusters: int = 10_000,
         max_tokens: int = 256,
         cache_size: int = 20_000,
+        on_full: str = "evict",
     ) -> None:
         if not 0.0 <= sim_threshold <= 1.0 or not 0.0 <= wildcard_weight <= 1.0:
             raise ValueError("sim_threshold and wildcard_weight must be within [0, 1]")
         if max_clusters < 1 or max_tokens < 2 or prefix_tokens < 0 or max_children < 1 or cache_size < 1:
             raise ValueError("need max_clusters, max_children, cache_size >= 1, max_tokens >= 2, prefix_tokens >= 0")
+        if on_full not in ("evict", "overflow"):
+            raise ValueError("on_full must be 'evict' or 'overflow'")
         self.masks = list(masks or [])
         self.builtin_masks = builtin_masks
         self.sim_threshold = sim_threshold
@@ -116,12 +123,14 @@ class TemplateMiner:
         self.max_clusters = max_clusters
         self.max_tokens = max_tokens
         self.cache_size = cache_size
+        self.on_full = on_full
         masker = Masker(self.masks, builtin=builtin_masks)  # raises ConfigError on a bad mask
         self._mask = masker.mask
         self._shape = _COLLAPSE if masker.shape_mode == _COLLAPSE else masker.shape_mode
         self._token_local = masker.token_local
         self._clusters: dict[int, _Cluster] = {}
-        self._buckets: dict[tuple, list[_Cluster]] = {}
+        # Bucket key -> its clusters by id, in recency order (dict order: re-inserting is O(1)).
+        self._buckets: dict[tuple, dict[int, _Cluster]] = {}
         self._children: dict[tuple, set[str]] = {}  # (ntokens, prefix...) -> distinct next tokens
         self._first: dict[Any, _Cluster] = {}  # message (or its digit shape) -> cluster
         self._second: dict[bytes, _Cluster] = {}  # collapsed digit shape -> cluster
@@ -129,6 +138,11 @@ class TemplateMiner:
         self._token_cache: dict[str, str] = {}  # token -> masked token (token-local masks only)
         self._next_id = 1
         self.evicted = 0
+        #: Clusters compared with a message so far (similarity or cover tests): at most
+        #: ``_MAX_SCAN`` per message, whatever the number of templates (see :meth:`_best`).
+        self.comparisons = 0
+        #: With ``on_full="overflow"``: the bucket counting messages beyond the cap (else None).
+        self.overflow: _Cluster | None = None
 
     # ------------------------------------------------------------------ public API
 
@@ -167,26 +181,42 @@ class TemplateMiner:
         """The template ``content`` belongs to, without learning anything (``None`` if none).
 
         Only a template that covers the message (every non-wildcard token equal) matches; among
-        several, the most specific one.
+        several, the most specific one. A message whose masked text was mined before is found
+        at once; otherwise only the ``_MAX_SCAN`` most recently used templates of its bucket are
+        tried, so that a call costs O(1) even with thousands of templates (it used to scan the
+        whole bucket: quadratic time for a detector matching every line it mined).
         """
         tokens, masked = self._mask_tokens(_as_text(content))
         c = self._masked.get(masked)
         if c is not None:
             return MinedTemplate(c.cid, c.template, c.count, False)
         best = None
-        for cand in self._buckets.get(self._route(tokens, learn=False)) or ():
-            if _covers(cand.tokens, tokens) and (best is None or cand.nconst > best.nconst):
+        bucket = self._buckets.get(self._route(tokens, learn=False))
+        scan = _recent(bucket) if bucket else []
+        self.comparisons += len(scan)
+        for cand in scan:
+            if (best is None or cand.nconst > best.nconst) and _covers(cand, tokens):
                 best = cand
         return None if best is None else MinedTemplate(best.cid, best.template, best.count, False)
 
     def templates(self) -> list[MinedTemplate]:
-        """All templates currently known, most frequent first."""
+        """All templates currently known (and the overflow bucket if used), most frequent first."""
         out = [MinedTemplate(c.cid, c.template, c.count, False) for c in self._clusters.values()]
+        if self.overflow is not None:
+            out.append(MinedTemplate(self.overflow.cid, self.overflow.template, self.overflow.count, False))
         out.sort(key=lambda t: (-t.count, t.template_id))
         return out
 
     def __len__(self) -> int:
+        """The number of templates (the overflow bucket is not one)."""
         return len(self._clusters)
+
+    def template_of(self, template_id: int) -> str | None:
+        """The current template of ``template_id`` (``None`` if unknown or evicted)."""
+        c = self._clusters.get(template_id)
+        if c is None and self.overflow is not None and self.overflow.cid == template_id:
+            c = self.overflow
+        return None if c is None else c.template
 
     def settings(self) -> dict[str, Any]:
         """The constructor arguments, enough to rebuild an equivalent empty miner."""
@@ -200,6 +230,7 @@ class TemplateMiner:
             "max_clusters": self.max_clusters,
             "max_tokens": self.max_tokens,
             "cache_size": self.cache_size,
+            "on_full": self.on_full,
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -228,12 +259,17 @@ class TemplateMiner:
         bucket = self._buckets.get(tree_key)
         c = self._best(bucket, tokens) if bucket else None
         if c is None:
+            if self.overflow is not None or (self.on_full == "overflow" and len(self._clusters) >= self.max_clusters):
+                c = self._overflow()
+                c.count += 1
+                self._cache(self._masked, masked, c)
+                return c, False
             c = self._new_cluster(tokens, tree_key)
             is_new = True
         else:
-            if bucket[-1] is not c:  # keep the bucket in recency order (see _best)
-                bucket.remove(c)
-                bucket.append(c)
+            if next(reversed(bucket)) != c.cid:  # keep the bucket in recency order (see _best)
+                del bucket[c.cid]
+                bucket[c.cid] = c
             c.count += 1
             if c.wild or c.tokens != tokens:
                 new = [a if a == b else WILDCARD for a, b in zip(c.tokens, tokens, strict=True)]
@@ -314,7 +350,14 @@ class TemplateMiner:
             key = (*key, tok)
         return key
 
-    def _best(self, bucket: list[_Cluster], tokens: list[str]) -> _Cluster | None:
+    def _overflow(self) -> _Cluster:
+        """The overflow bucket, created the first time the cap is reached (``on_full="overflow"``)."""
+        if self.overflow is None:
+            self.overflow = _Cluster(self._next_id, [OVERFLOW_TEMPLATE], ("overflow",), count=0)
+            self._next_id += 1
+        return self.overflow
+
+    def _best(self, bucket: dict[int, _Cluster], tokens: list[str]) -> _Cluster | None:
         """The most similar cluster of ``bucket`` if similar enough (ties: the most specific).
 
         Only the ``_MAX_SCAN`` most recently joined or created clusters of the bucket are
@@ -323,11 +366,13 @@ class TemplateMiner:
         """
         n = len(tokens)
         if n == 0:
-            return bucket[0]
+            return next(iter(bucket.values()))
         w = self.wildcard_weight
         best: _Cluster | None = None
         best_sim = -1.0
-        for c in bucket[-_MAX_SCAN:] if len(bucket) > _MAX_SCAN else bucket:
+        scan = _recent(bucket)
+        self.comparisons += len(scan)
+        for c in scan:
             equal = sum(map(eq, c.tokens, tokens))
             if c.wild:
                 # Wildcards count w whether or not the message has <*> there too.
@@ -344,7 +389,7 @@ class TemplateMiner:
         self._next_id += 1
         c = _Cluster(cid, list(tokens), key)
         self._clusters[cid] = c
-        self._buckets.setdefault(key, []).append(c)
+        self._buckets.setdefault(key, {})[cid] = c
         if len(self._clusters) > self.max_clusters:
             self._evict(keep=c)
         return c
@@ -364,12 +409,21 @@ class TemplateMiner:
             del self._clusters[old.cid]
             bucket = self._buckets.get(old.key)
             if bucket is not None:
-                bucket.remove(old)
+                bucket.pop(old.cid, None)
                 if not bucket:
                     del self._buckets[old.key]
             self.evicted += 1
         for c in ranked[n:]:
             c.mark = c.count
+
+
+def _recent(bucket: dict[int, _Cluster]) -> list[_Cluster]:
+    """The ``_MAX_SCAN`` most recently used clusters of ``bucket``, oldest first."""
+    if len(bucket) <= _MAX_SCAN:
+        return list(bucket.values())
+    out = list(islice(reversed(bucket.values()), _MAX_SCAN))
+    out.reverse()
+    return out
 
 
 def _collapse(shape: bytes) -> bytes:
@@ -382,8 +436,14 @@ def _collapse(shape: bytes) -> bytes:
     return shape
 
 
-def _covers(template: list[str], tokens: list[str]) -> bool:
-    return len(template) == len(tokens) and all(a in (WILDCARD, b) for a, b in zip(template, tokens, strict=True))
+def _covers(c: _Cluster, tokens: list[str]) -> bool:
+    """Every non-wildcard token of ``c`` equals the message's token at that position."""
+    if len(c.tokens) != len(tokens):
+        return False
+    if not c.wild:
+        return c.tokens == tokens
+    both = sum(1 for i in c.wild if tokens[i] == WILDCARD)
+    return sum(map(eq, c.tokens, tokens)) - both == c.nconst
 
 
 def _as_text(content: Any) -> str:

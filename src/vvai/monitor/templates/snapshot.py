@@ -35,15 +35,16 @@ def miner_to_dict(m: TemplateMiner) -> dict[str, Any]:
         "clusters": [
             {"id": c.cid, "tokens": list(c.tokens), "count": c.count, "mark": c.mark, "key": list(c.key)}
             for bucket in m._buckets.values()
-            for c in bucket
+            for c in bucket.values()
         ],
         "masked": [[k, c.cid] for k, c in m._masked.items()],
+        "overflow": None if m.overflow is None else {"id": m.overflow.cid, "count": m.overflow.count},
     }
 
 
 def miner_from_dict(d: Any, cls: type[TemplateMiner] | None = None) -> TemplateMiner:
     """Rebuild a miner from :func:`miner_to_dict` output; a malformed dict is a ConfigError."""
-    from vvai.monitor.templates.miner import TemplateMiner, _Cluster
+    from vvai.monitor.templates.miner import OVERFLOW_TEMPLATE, TemplateMiner, _Cluster
 
     cls = cls or TemplateMiner
     hint = "the snapshot was not written by this version of vvai; delete it to start afresh"
@@ -60,9 +61,13 @@ def miner_from_dict(d: Any, cls: type[TemplateMiner] | None = None) -> TemplateM
             cl = _Cluster(int(c["id"]), [str(t) for t in c["tokens"]], key, int(c["count"]))
             cl.mark = int(c.get("mark", 0))
             m._clusters[cl.cid] = cl
-            m._buckets.setdefault(key, []).append(cl)
+            m._buckets.setdefault(key, {})[cl.cid] = cl
+        if d.get("overflow"):
+            m.overflow = _Cluster(int(d["overflow"]["id"]), [OVERFLOW_TEMPLATE], ("overflow",), int(d["overflow"]["count"]))
         for k, cid in d.get("masked", []):
             c = m._clusters.get(int(cid))
+            if c is None and m.overflow is not None and m.overflow.cid == int(cid):
+                c = m.overflow
             if c is not None:
                 m._masked[str(k)] = c
     except (KeyError, TypeError, ValueError) as e:
