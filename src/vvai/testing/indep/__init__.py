@@ -25,6 +25,8 @@ Dialects (chosen per bundle by the seed)
   `restart` before `die`, `init` before `start`, `health_status` with a top-level `HealthStatus`,
   log timestamps in local time). Container names: service, compose v1 (`project_service_1`),
   compose v2 (`project-service-1`).
+- Deploys: image pull + recreate (new tag), and a compose-config-only recreate (same image, new
+  `com.docker.compose.config-hash`); planned upgrades and operator restarts that are healthy.
 - Time zones: Z, +05:30, -03:00, +01:00 (stream timestamps and podman log prefixes).
 - Files: cam-date (`cam-03_20261120T100405.mp4`), cam-iso, names with spaces and parentheses,
   sequence numbers, legacy upper-case `.avi`.

@@ -17,6 +17,11 @@ def _p50(site):
 STOP = {SCAN: "scanner_stop", SUMM: "summarizer_stop", EXP: "exporter_stop"}
 
 CRASHES = {
+    "state-json": (EXP, 1, lambda root: tools.traceback(
+        [("/app/exporter/__main__.py", 30, "<module>", "state = State.load(STATE_PATH)"),
+         ("/app/exporter/state.py", 18, "load", "return cls(**json.loads(path.read_text()))"),
+         ("/usr/local/lib/python3.11/json/__init__.py", 346, "loads", "return _default_decoder.decode(s)")],
+        "json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)")),
     "permission": (SCAN, 1, lambda root: tools.traceback(
         [("/app/scene_scanner/__main__.py", 12, "<module>", "main()"),
          ("/app/scene_scanner/watch.py", 40, "main", "for entry in os.scandir(INPUT):")],
@@ -80,6 +85,12 @@ def crash_sqlite(site):
 @variant("crash_loop", "exporter-go-panic")
 def crash_go(site):
     s, _ = _crash(site, "go-panic", False)
+    site.b.incident("crash_loop", s, ["alert"], DANGEROUS + ["quarantine", "rollback_model"] + restart_others(site, s))
+
+
+@variant("crash_loop", "exporter-state-file-corrupt")
+def crash_state(site):
+    s, _ = _crash(site, "state-json", False)
     site.b.incident("crash_loop", s, ["alert"], DANGEROUS + ["quarantine", "rollback_model"] + restart_others(site, s))
 
 
@@ -182,3 +193,35 @@ def dep_exp_py(site):
     frame = ("/app/exporter/ship.py", 3, "<module>", "from boto3.s3.transfer import TransferConfig")
     body = tools.traceback([frame], final)
     _deploy_crashloop(site, EXP, body, 1, final)
+
+
+@variant("deployment_regression", "summarizer-config-recreate")
+def dep_config(site):
+    """Same image, new compose environment: the container is recreated and crashes on a missing setting."""
+    b, rng, eng = site.b, site.rng, site.engine
+    img = site.image(SUMM)
+    t0 = b.start + timedelta(minutes=rng.uniform(8, 20))
+    f = Flow(site, summ_p50=_p50(site), summarizer_stop=t0)
+    f.simulate()
+    old_hash, new_hash = f"{rng.getrandbits(256):064x}", f"{rng.getrandbits(256):064x}"
+    seq = [("kill", 0, -3.0, old_hash), ("die", 0, -2.5, old_hash), ("stop", 0, -2.0, old_hash),
+           ("destroy", 0, -1.5, old_hash), ("create", 1, -1.0, new_hash), ("start", 1, 0.0, new_hash)]
+    for act, inst, dt, h in seq:
+        kw = {"exit_code": 0} if act == "die" else {}
+        b.event(t0, eng.container(t0 + timedelta(seconds=dt), act, SUMM, img, inst,
+                                  **{"com.docker.compose.config-hash": h}, **kw))
+    final = "KeyError: 'VV_MODELS_DIR'"
+    body = tools.traceback([("/app/summarizer/settings.py", 14, "<module>",
+                             "MODELS_DIR = Path(os.environ['VV_MODELS_DIR'])")], final)
+    times = crash_times(site, t0 + timedelta(seconds=2))
+    for i, t in enumerate(times):
+        banner(site, SUMM, t - timedelta(seconds=1))
+        site.lg(SUMM).raw(t, body)
+        if i == 0:
+            b.mark(f"logs/{SUMM}.log", final)
+    for t in times:
+        for ev in die_sequence(eng, t, SUMM, img, 1, 1):
+            b.event(t, ev)
+    f.emit(restarts={SUMM: restarts_fn(times)})
+    b.incident("deployment_regression", SUMM, ["alert", "suggest_rollback"],
+               DANGEROUS + ["quarantine", "rollback_model"] + restart_others(site, SUMM))

@@ -146,7 +146,9 @@ def _export_fail(site, kind: str):
         elif go:
             rid, hid = f"{rng.getrandbits(64):016X}", f"{rng.getrandbits(256):064x}"
             put = f'RequestError: send request failed\ncaused by: Put "{endpoint}/{bucket}/{key}": '
+            host = endpoint.split("//", 1)[1].split(":")[0]
             err = {"connect": put + "dial tcp 10.20.0.15:9000: connect: no route to host",
+                   "dns": put + f"dial tcp: lookup {host} on 127.0.0.11:53: server misbehaving",
                    "denied": f"AccessDenied: Access Denied\n\tstatus code: 403, request id: {rid}, host id: {hid}",
                    "expired": f"ExpiredToken: The provided token has expired.\n\tstatus code: 400, request id: {rid}",
                    "ssl": put + "x509: certificate has expired or is not yet valid"}[kind]
@@ -179,6 +181,11 @@ def _export_fail(site, kind: str):
 @variant("export_failure", "s3-unreachable")
 def exp_connect(site):
     _export_fail(site, "connect")
+
+
+@variant("export_failure", "s3-dns-failure")
+def exp_dns(site):
+    _export_fail(site, "dns")
 
 
 @variant("export_failure", "s3-access-denied")

@@ -186,6 +186,11 @@ def sat_summarizer_mem(site):
     _saturate(site, SUMM, "mem")
 
 
+@variant("resource_saturation", "scanner-mem")
+def sat_scanner_mem(site):
+    _saturate(site, SCAN, "mem")
+
+
 @variant("resource_saturation", "summarizer-cpu")
 def sat_summarizer_cpu(site):
     _saturate(site, SUMM, "cpu")
