@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.monitor.test_bundle_builders import build, dts, event, meta, stat
-from tests.paths import EXAMPLES
+from tests.paths import EXAMPLES, needs_shared
 from vvai.common.errors import ConfigError
 from vvai.monitor.bundle import load_bundle, parse_mem
 
@@ -44,7 +44,7 @@ def test_parse_mem_compose_notation():
     assert parse_mem("lots") is None
 
 
-@pytest.mark.skipif(not EXAMPLES.is_dir(), reason="spec examples not present")
+@needs_shared(EXAMPLES)
 def test_spec_examples_load_without_problems():
     for d in sorted(EXAMPLES.iterdir()):
         b = load_bundle(d)

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.monitor.test_bundle_builders import app, build, dts, event, meta, snap, stat
-from tests.paths import EXAMPLES
+from tests.paths import EXAMPLES, needs_shared
 from vvai.common.errors import ConfigError
 from vvai.monitor.bundle import load_bundle
 from vvai.monitor.detect.settings import DetectorSettings
@@ -18,7 +18,7 @@ from vvai.monitor.diagnose.engine import Diagnoser
 from vvai.monitor.diagnose.kb import load_kb
 from vvai.monitor.diagnose.scoring import score_case, verify_evidence
 
-needs_examples = pytest.mark.skipif(not EXAMPLES.is_dir(), reason="spec examples not present")
+needs_examples = needs_shared(EXAMPLES)
 
 
 @needs_examples

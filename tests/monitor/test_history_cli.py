@@ -5,16 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from tests.models.model_helpers import run_vvai
-from tests.paths import EXAMPLES
+from tests.paths import EXAMPLES, needs_shared
 from vvai.monitor.bundle import load_bundle
 from vvai.monitor.diagnose.engine import Diagnoser
 from vvai.monitor.history import IncidentStore
 
 
-@pytest.mark.skipif(not EXAMPLES.is_dir(), reason="needs the shared example bundles")
+@needs_shared(EXAMPLES)
 def test_history_listing_details_and_feedback(tmp_path: Path):
     db = tmp_path / "monitor.db"
     store = IncidentStore(db)

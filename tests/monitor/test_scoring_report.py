@@ -7,7 +7,7 @@ import json
 
 from typer.testing import CliRunner
 
-from tests.paths import EXAMPLES
+from tests.paths import EXAMPLES, needs_shared
 from vvai.cli import app
 from vvai.monitor.diagnose.scoring import summarize
 
@@ -39,6 +39,7 @@ def test_summary_counts_confusion_false_alarms_and_calibration():
     assert r["passed"] == 2 and {f["name"] for f in r["failed"]} == {"b", "c"}
 
 
+@needs_shared(EXAMPLES)
 def test_score_cli_json_on_the_public_examples():
     res = CliRunner().invoke(app, ["monitor", "score", str(EXAMPLES), "--json"])
     assert res.exit_code == 0, res.output

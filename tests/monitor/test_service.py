@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.paths import EXAMPLES
+from tests.paths import EXAMPLES, example_names, needs_shared
 from vvai.common.timefmt import parse_epoch as parse_ts
 from vvai.monitor.bundle import load_bundle
 from vvai.monitor.config import parse_config
@@ -59,8 +59,8 @@ def _cfg(tmp_path: Path, **over: dict) -> object:
     return parse_config(doc)
 
 
-@pytest.mark.skipif(not EXAMPLES.is_dir(), reason="needs the shared example bundles")
-@pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLES.iterdir()) if EXAMPLES.is_dir() else [])
+@needs_shared(EXAMPLES)
+@pytest.mark.parametrize("name", example_names() or ["(none)"])
 def test_live_window_diagnoses_like_the_offline_reader(name: str, tmp_path: Path, webhook: WebhookReceiver) -> None:
     path = EXAMPLES / name
     records, start, end = _records_from_bundle_dir(path)
