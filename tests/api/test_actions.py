@@ -38,7 +38,7 @@ def test_queue_approve_reject_and_conflicts(site) -> None:
     # the CLI sees the same journal
     p = subprocess.run([sys.executable, "-m", "vvai", "monitor", "actions", "--status", "all", "--json"],
                        capture_output=True, text=True, env=vvai_env(site), timeout=60)
-    assert p.returncode == 0 and f'"decided_by": "erin"' in p.stdout
+    assert p.returncode == 0 and '"decided_by": "erin"' in p.stdout
     audit = site.client.get("/api/v1/config/audit").json()["items"]
     assert [(a["action"], a["who"]) for a in audit[:2]] == [("reject", "token"), ("approve", "erin")]
 

@@ -83,8 +83,9 @@ def test_one_incident_has_everything(site) -> None:
 def test_feedback_is_the_cli_store(site) -> None:
     iid = site.ids["export_failure"][0]
     r = site.client.post(f"/api/v1/incidents/{iid}/feedback",
-                         json={"verdict": "wrong", "note": "it was the network", "correct_category": "dependency_failure",
-                               "correct_component": "minio"}, headers={"X-Vvai-Operator": "carol"})
+                         json={"verdict": "wrong", "note": "it was the network",
+                               "correct_category": "dependency_failure", "correct_component": "minio"},
+                         headers={"X-Vvai-Operator": "carol"})
     assert r.status_code == 201 and r.json()["verdict"] == "wrong"
     env = vvai_env(site)
     p = subprocess.run([sys.executable, "-m", "vvai", "monitor", "feedback", str(iid), "--verdict", "partial",

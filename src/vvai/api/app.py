@@ -61,6 +61,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         msg, errs = _field_errors(exc)
+        if _wants_html(request) and request.url.path != "/login":
+            from vvai.api.console import error_page
+
+            return error_page(request, 422, msg)
         return JSONResponse({"detail": msg, "errors": errs}, status_code=422)
 
     @app.exception_handler(VvaiError)

@@ -57,6 +57,16 @@ def clock(ts: float | str | None) -> str:
     return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    for unit, n in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= n:
+            return f"{seconds / n:.1f} {unit}"
+    return f"{seconds:.1f} s"
+
+
+templates.env.filters["duration"] = duration
 templates.env.filters["age"] = age
 templates.env.filters["clock"] = clock
 
@@ -101,7 +111,10 @@ def _local(url: str, default: str) -> str:
 # -- login -----------------------------------------------------------------------------------------
 @router.get("/login")
 def login_form(request: Request, error: str = "") -> HTMLResponse:
-    token = secrets.token_urlsafe(24)
+    # reuse a live login cookie: a second tab or a stray redirect must not invalidate the first form
+    token = request.cookies.get(LOGIN_CSRF_COOKIE) or ""
+    if len(token) < 24 or len(token) > 64:
+        token = secrets.token_urlsafe(24)
     resp = templates.TemplateResponse(request, "login.html", {"login_csrf": token, "error": error[:200]})
     resp.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/login", max_age=3600)
     return resp
@@ -191,7 +204,7 @@ def decide(request: Request, action_id: int = _id(), verb: Literal["approve", "r
     else:
         executor.reject(st.store, action_id, who(request), note=note)
     db.audit(st.store, who(request), verb, {"action_id": action_id, "note": note})
-    return back(_local(back_to, "/actions"), f"action #{action_id} {verb}d")
+    return back(_local(back_to, "/actions"), f"action #{action_id} {'approved' if verb == 'approve' else 'rejected'}")
 
 
 # -- models, policy, summaries, overview -----------------------------------------------------------

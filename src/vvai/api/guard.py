@@ -60,7 +60,7 @@ class Guard:
         method, path = scope["method"], scope["path"]
         who = self._who(headers, method, path)
         if who is None:
-            await self._refuse(send, method, path)
+            await self._refuse(send, method, path, "text/html" in headers.get("accept", ""))
             return
         if who == "csrf":
             await _send_json(send, 403, {"detail": "missing or wrong X-CSRF-Token header for a cookie session"})
@@ -117,8 +117,8 @@ class Guard:
         return sess.who
 
     @staticmethod
-    async def _refuse(send: Any, method: str, path: str) -> None:
-        if method == "GET" and not path.startswith(("/api/", "/docs", "/openapi.json", "/redoc", "/static/")):
+    async def _refuse(send: Any, method: str, path: str, wants_html: bool) -> None:
+        if method == "GET" and wants_html and not path.startswith(("/api/", "/openapi.json", "/static/")):
             await send({"type": "http.response.start", "status": 303,
                         "headers": [(b"location", b"/login"), (b"content-length", b"0"), *HEADERS]})
             await send({"type": "http.response.body", "body": b""})

@@ -44,8 +44,8 @@ def render_feedback(report: dict[str, Any], console: Any) -> None:
     from rich.table import Table
 
     o = report["overall"]
-    console.print(f"{o['rated']} of {report['incidents']} incident(s) rated by operators: accuracy {_pct(o['accuracy'])}"
-                  f", noise {_pct(o['noise_rate'])}")
+    console.print(f"{o['rated']} of {report['incidents']} incident(s) rated by operators: "
+                  f"accuracy {_pct(o['accuracy'])}, noise {_pct(o['noise_rate'])}")
     t = Table("signature", "rated", "correct", "partial", "wrong", "noise", "accuracy", box=None)
     for sig, a in report["by_signature"].items():
         t.add_row(sig, str(a["rated"]), str(a["correct"]), str(a["partial"]), str(a["wrong"]), str(a["noise"]),

@@ -20,6 +20,8 @@ from vvai.monitor.templates.masking import Masker
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z_]{1,}")
 _STRONG = 3  # how many words a category or a component is worth
+_STOP = frozenset(str.split("a an and are as at be been by for from has have in into is it its of on or so than that "
+                  "the their there this to up was were when which while with"))
 _MASKER = Masker()
 
 
@@ -36,12 +38,16 @@ def terms(incident: dict[str, Any]) -> Counter[str]:
     texts = incident.get("evidence") or []
     for text in list(texts)[:50]:
         t = text if isinstance(text, str) else str(text.get("text", ""))
-        for w in _WORD.findall(_MASKER.mask(t[:2000])):
-            c[w.lower()] += 1
-    root = incident.get("root_cause") or ""
-    for w in _WORD.findall(_MASKER.mask(root[:1000])):
-        c[w.lower()] += 1
+        _words(c, t[:2000])
+    _words(c, (incident.get("root_cause") or "")[:1000])
     return c
+
+
+def _words(c: Counter[str], text: str) -> None:
+    for w in _WORD.findall(_MASKER.mask(text)):
+        w = w.lower()
+        if w not in _STOP:
+            c[w] += 1
 
 
 def _vector(tf: Counter[str], idf: dict[str, float]) -> dict[str, float]:
@@ -51,7 +57,7 @@ def _vector(tf: Counter[str], idf: dict[str, float]) -> dict[str, float]:
 
 
 def similar(target: dict[str, Any], past: Iterable[dict[str, Any]], k: int = 5,
-            min_score: float = 0.2) -> list[dict[str, Any]]:
+            min_score: float = 0.3) -> list[dict[str, Any]]:
     """The ``k`` past incidents closest to ``target``, best first, each a copy with ``score`` (0..1)."""
     docs = [p for p in past if p.get("id") != target.get("id")]
     if not docs:

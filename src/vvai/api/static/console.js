@@ -54,6 +54,8 @@
         }
       }
       const h = document.querySelector("h1 small"); if (h) h.textContent = "(" + data.total + ")";
+      const range = document.getElementById("page-range");
+      if (range) range.textContent = (data.total ? data.offset + 1 : 0) + "\u2013" + (data.offset + data.items.length) + " of " + data.total;
       status.textContent = "Updated " + new Date().toLocaleTimeString() + " · " + data.total + " incidents.";
     } catch (e) {
       status.textContent = "Live updates paused: the server is not answering.";
