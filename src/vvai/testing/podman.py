@@ -3,7 +3,7 @@
 No Docker Engine runs on the build machines, and no registry is reachable. Podman from Debian
 serves the Docker Engine API on a unix socket, so the monitor's Docker-SDK code path is exercised
 against real containers that really get OOM-killed, crash and restart. What this class handles
-(see /work/shared/notes/container-engine.md for the measurements behind each point):
+(the measurements behind each point are in the team's container-engine notes):
 
 - private ``CONTAINERS_CONF`` / ``CONTAINERS_STORAGE_CONF`` under one folder, so nothing touches
   the host's podman state and several engines can coexist;
@@ -133,7 +133,7 @@ class PodmanEngine:
                            timeout=timeout, cwd=self.workdir)
         if r.returncode != 0:
             raise VvaiError(f"podman {' '.join(args[:2])} failed: {r.stderr.decode(errors='replace')[-500:]}",
-                            hint="see /work/shared/notes/container-engine.md")
+                            hint="podman comes with ./install.sh; rerun the command with this engine's env to see why")
         return r.stdout.decode(errors="replace")
 
     def start(self, timeout: float = 30) -> PodmanEngine:
