@@ -385,3 +385,59 @@ def test_cli_refuses_bad_arguments_with_one_line(tmp_path):
         assert r.returncode == 2
         assert len(r.stderr.strip().splitlines()) == 1 and r.stderr.startswith("error:")
     assert afile.read_text() == "x"
+
+
+# -- the ground truth is what the signals say -------------------------------------------------
+def _events(p: Path) -> list[dict]:
+    return jsonl(p / "events.jsonl") if (p / "events.jsonl").exists() else []
+
+
+def _service(e: dict) -> str:
+    return e["Actor"]["Attributes"].get("com.docker.compose.service", "")
+
+
+def _code(e: dict) -> str | None:
+    a = e["Actor"]["Attributes"]
+    return a.get("exitCode", a.get("containerExitCode"))
+
+
+@pytest.mark.parametrize("split", ["dev", "heldout"])
+def test_signals_agree_with_the_ground_truth(split, request):
+    for p in bundles(request.getfixturevalue(split)):
+        exp, meta = load(p, "expected.json"), load(p, "bundle.json")
+        evs = _events(p)
+        stats = jsonl(p / "stats.jsonl") if (p / "stats.jsonl").exists() else []
+        if not exp["incidents"]:
+            assert {_code(e) for e in evs if e["Action"] == "die"} <= {"0", "143"}, p.name
+            app = jsonl(p / "logs" / "app.log") if (p / "logs" / "app.log").exists() else []
+            assert sum(r["level"].lower() in ("error", "critical") for r in app) <= 2, p.name
+            continue
+        inc = exp["incidents"][0]
+        comp, cat = inc["component"], inc["category"]
+        dies = [e for e in evs if e["Action"] == "die" and _service(e) == comp]
+        if cat == "oom_kill":
+            assert len([e for e in dies if _code(e) == "137"]) >= 2 or not evs, p.name
+            mine = [s for s in stats if s["component"] == comp]
+            assert any(s["oom_killed"] for s in mine) and max(s["restart_count"] for s in mine) >= 2, p.name
+        elif cat in ("crash_loop", "deployment_regression") and evs and "config" not in exp["variant"] \
+                and "pyav-api" not in exp["variant"]:
+            assert len([e for e in dies if _code(e) not in ("0", "137", "143")]) >= 3, p.name
+        if cat == "crash_loop":
+            assert not [e for e in evs if e["Type"] == "image" or e["Action"] in ("create", "destroy")], p.name
+        if cat == "deployment_regression" and evs:
+            creates = [e for e in evs if e["Action"] == "create" and _service(e) == comp]
+            first_bad = min((e["timeNano"] for e in dies if _code(e) not in ("0", "143")), default=None)
+            assert creates and (first_bad is None or creates[0]["timeNano"] < first_bad), p.name
+            if "config" not in exp["variant"]:
+                assert any(e["Type"] == "image" and e["Action"] == "pull" for e in evs), p.name
+        if cat == "dependency_failure":
+            down = [e for e in evs if _service(e) == comp]
+            assert down and down[-1]["Action"] in ("die", "stop", "destroy"), p.name
+            assert all(comp in meta["components"][d]["depends_on"] for d in meta["components"]
+                       if d != comp and any(e["Action"] == "die" and _service(e) == d for e in evs)), p.name
+        if cat == "resource_saturation":
+            cpus = meta["components"][comp]["cpus"] * 100
+            mine = [s for s in stats if s["component"] == comp]
+            hot = [s["cpu_percent"] >= 0.95 * cpus or s["mem_bytes"] >= 0.95 * s["mem_limit_bytes"] for s in mine]
+            assert hot and all(hot), p.name
+            assert not [e for e in dies if _code(e) == "137"], p.name

@@ -72,7 +72,8 @@ def h_corrupt(site):
     f.simulate()
     lg = site.lg(SCAN)
     _, final = tools.pyav_open_error(f"/data/input/{bad.name}", "moov")
-    lg(bad.corrupted - timedelta(seconds=1), "warning", f"cannot decode {bad.name}: {final.split(': ', 1)[1][:80]}")
+    lg(bad.corrupted - timedelta(seconds=1), rng.choice(["warning", "error"]),
+       f"cannot decode {bad.name}: {final.split(': ', 1)[1][:80]}")
     lg(bad.corrupted, "info", f"moved {bad.name} to corrupted/ (reason in {bad.name}.reason.txt)")
     b.app_log(bad.corrupted, f.lvl("warning"), SCAN, f"quarantined unreadable input {bad.name}", file=bad.name,
               reason="moov atom not found")
@@ -86,9 +87,15 @@ def h_retries(site):
     f = Flow(site, summ_p50=_p50(site)).simulate()
     lg = site.lg(EXP)
     shipped = [v for v in f.videos if f.in_window(v.shipped)]
+    loud = rng.random() < 0.5     # some exporters log the failed first attempt at ERROR
     for v in rng.sample(shipped, min(4, len(shipped))):
-        lg(v.shipped - timedelta(seconds=3), "warning", f"{v.name}: transient 'connection reset by peer', will retry",
-           attempt=1)
+        if loud:
+            lg(v.shipped - timedelta(seconds=3), "error", f"upload of {v.name} failed (attempt 1/5): Connection was "
+               "closed before we received a valid response from endpoint URL", attempt=1)
+            lg(v.shipped, "info", f"{v.name} uploaded on attempt 2")
+        else:
+            lg(v.shipped - timedelta(seconds=3), "warning",
+               f"{v.name}: transient 'connection reset by peer', will retry", attempt=1)
         lg(v.shipped - timedelta(seconds=1), "debug", tools.botocore_retry_debug(1, round(rng.uniform(0.1, 1.5), 3)))
     f.emit()
 
