@@ -134,6 +134,8 @@ class Executor:
                 return None
             if last["status"] in DONE_UNTIL_REOPENED and not reopened:
                 return None
+            if (last.get("result") or {}).get("interrupted") and not reopened:
+                return None  # an operator decides whether an interrupted action is tried again
         brk = breakers.state(self.store, req.type, req.target, pol.limits, now) if verdict.ok else None
         decision, reason = gate(pol, req.type, verdict, brk)
         if decision == "suggest":
@@ -338,7 +340,7 @@ class Executor:
                 self._executed(row, now, f"{mark}; the rollback had completed", {"pre": pre, "active": act.version})
                 return
         journal.transition(self.store, row["id"], "failed", expect=("running",), now=now, finished=now,
-                           reason=f"{mark} before it completed; not run again")
+                           reason=f"{mark} before it completed; not run again", result={"pre": pre, "interrupted": True})
 
     def _executed(self, row: dict, now: float, why: str, result: dict) -> None:
         settle = self.policy.current().limits.settle_s

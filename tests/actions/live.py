@@ -1,0 +1,107 @@
+"""Shared pieces of the live remediation tests: a scanner-like busybox container over a bind-mounted
+pipeline root, a config, a monitor daemon in a thread."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from vvai.monitor.config import Config, parse_config
+from vvai.monitor.diagnose.engine import Diagnoser
+from vvai.monitor.diagnose.kb import load_kb
+from vvai.runtime import build_service
+from vvai.testing.podman import BUSYBOX_IMAGE, PodmanEngine
+
+# scans /data/input in name order; a file containing POISON makes it crash (exit 1) at every start
+SCANNER_SH = r"""cd /data
+while :; do
+  for f in input/*.mp4; do
+    [ -e "$f" ] || continue
+    n=${f#input/}
+    echo "decode start: $n"
+    if grep -q POISON "$f"; then
+      echo "Traceback (most recent call last):" >&2
+      echo "ValueError: cannot decode $n: invalid NAL unit header" >&2
+      exit 1
+    fi
+    mv "$f" "processed/$n" && echo "scanned $n"
+  done
+  sleep 0.3
+done"""
+
+# a site knowledge base that recommends restarting a crash-looping component (the built-in one only alerts)
+RESTART_CRASH_LOOP_KB = """format: vvai-kb/1
+signatures:
+  - id: crash-loop
+    actions:
+      - {type: alert}
+      - {type: restart, target: "{component}"}
+"""
+
+
+def labels(project: str, service: str, depends_on: str = "") -> dict[str, str]:
+    out = {"com.docker.compose.project": project, "com.docker.compose.service": service}
+    if depends_on:
+        out["com.docker.compose.depends_on"] = depends_on
+    return out
+
+
+def pipeline_root(tmp_path: Path) -> Path:
+    root = tmp_path / "vv"
+    for d in ("input", "processed", "corrupted", "logs"):
+        (root / d).mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def make_config(tmp_path: Path, engine: PodmanEngine, project: str, *, actions: dict, hook: Any = None,
+                thresholds: dict | None = None, write_toml: bool = False) -> Config:
+    root = pipeline_root(tmp_path)
+    data = {"monitor": {"host": "edge-live", "window_s": 600, "interval_s": 1, "min_pass_gap_s": 0.3},
+            "pipeline": {"root": str(root)},
+            "engine": {"socket": engine.socket_url, "compose_project": project, "stats_interval_s": 5},
+            "alerts": {"urls": [hook.apprise_url("live")] if hook else [], "resolve_after_s": 3600, "cooldown_s": 900},
+            "store": {"path": str(tmp_path / "monitor.db")}, "metrics": {"enabled": False},
+            "thresholds": thresholds or {}, "actions": actions}
+    return parse_config(data)
+
+
+def wait(pred: Callable[[], Any], timeout: float = 30.0, step: float = 0.2) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(step)
+    return pred()
+
+
+@contextmanager
+def daemon(cfg: Config, kb_text: str | None = None, tmp_path: Path | None = None) -> Iterator[Any]:
+    diagnoser = None
+    if kb_text:
+        assert tmp_path is not None
+        kb = tmp_path / "site-kb.yaml"
+        kb.write_text(kb_text)
+        diagnoser = Diagnoser(kb=load_kb([kb]), settings=cfg.detector_settings())
+    svc = build_service(cfg, diagnoser=diagnoser) if diagnoser else build_service(cfg)
+    ready = threading.Event()
+    t = threading.Thread(target=svc.run, kwargs={"serve_metrics": False, "ready": ready}, daemon=True)
+    t.start()
+    assert ready.wait(30)
+    try:
+        yield svc
+    finally:
+        svc.stop()
+        t.join(30)
+        svc.store.close()
+
+
+def run_scanner(client: Any, project: str, root: Path, *, restart: dict | None = None, name: str = "scanner") -> Any:
+    return client.containers.run(BUSYBOX_IMAGE, ["sh", "-c", SCANNER_SH], detach=True, name=f"{project}-{name}",
+                                 labels=labels(project, "scene_scanner"),
+                                 volumes={str(root): {"bind": "/data", "mode": "rw"}},
+                                 restart_policy=restart or {"Name": "always"})
