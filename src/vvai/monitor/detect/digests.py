@@ -43,6 +43,39 @@ def _conflict(digests: list[str]) -> bool:
     return any(len(v) >= 2 for v in by_len.values())
 
 
+def known_names(ctx: Context) -> list[str]:
+    """File basenames the bundle itself knows (folder snapshots, app.log ``file`` keys, the keys and
+    file fields of JSON state files), longest first: names with spaces and parentheses
+    (``cam-07 2026-09-04 16h50 (3).mp4``) are found in free text by these, not by a pattern."""
+    key = ("known_names",)
+    if key in ctx._cache:
+        return ctx._cache[key]
+    names: set[str] = set()
+    for snap in ctx.bundle.pipeline[-1:] + ctx.bundle.pipeline[:1]:
+        for entries in (snap.data.get("dirs") or {}).values():
+            names.update(e["name"] for e in entries or [] if isinstance(e, dict) and isinstance(e.get("name"), str))
+    names.update(r.file.rsplit("/", 1)[-1] for r in ctx.bundle.app_log if r.file)
+    for raw in ctx.bundle.files.values():
+        doc = _json_doc(raw.decode("utf-8", errors="replace"))
+        if doc is not None:
+            names.update(n for n, _ in _walk(doc))
+            if isinstance(doc, dict):
+                for v in doc.values():
+                    if isinstance(v, dict):
+                        names.update(k.rsplit("/", 1)[-1] for k in v if isinstance(k, str) and "." in k)
+    out = sorted((n for n in names if len(n) > 4), key=len, reverse=True)
+    ctx._cache[key] = out
+    return out
+
+
+def file_named(ctx: Context, text: str, digests: list[str] = ()) -> str | None:
+    """The file a line talks about: the longest name the bundle knows, else a name-like token."""
+    for n in known_names(ctx):
+        if n in text:
+            return n
+    return _file_in(text, list(digests))
+
+
 def _file_in(text: str, digests: list[str]) -> str | None:
     for m in NAME_RE.finditer(text):
         name = m.group(1).strip()
@@ -102,14 +135,14 @@ def mismatches(ctx: Context) -> list[tuple[str, Evidence]]:
         for line in text.splitlines():
             ds = _digests(line)
             if len(ds) >= 2 and _conflict(ds) and CHECK_RE.search(line):
-                name = _file_in(line, ds)
+                name = file_named(ctx, line, ds)
                 if name:
                     i = line.find(name)
                     add(name, Evidence(source=f"files/{fname}", ts=None, text=clip(line.rstrip("\r"), max(0, i - 40))))
     for r in ctx.bundle.app_log:
         ds = _digests(r.raw)
         if len(ds) >= 2 and _conflict(ds) and CHECK_RE.search(r.raw):
-            name = r.file or _file_in(r.raw, ds)
+            name = r.file or file_named(ctx, r.raw, ds)
             if name:
                 add(name.rsplit("/", 1)[-1], ev_app(r))
     for comp in ctx.bundle.all_components():
@@ -118,7 +151,7 @@ def mismatches(ctx: Context) -> list[tuple[str, Evidence]]:
                 continue
             ds = _digests(ln.text)
             if len(ds) >= 2 and _conflict(ds) and CHECK_RE.search(ln.text):
-                name = _file_in(ln.text, ds)
+                name = file_named(ctx, ln.text, ds)
                 if name:
                     add(name, ev_line(ln))
     return out

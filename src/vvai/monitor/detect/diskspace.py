@@ -67,13 +67,27 @@ def df_rows(ctx: Context) -> list[DfRow]:
 
 
 def _enospc(ctx: Context) -> dict[str, list[tuple]]:
-    """Per component, (time, verbatim evidence) of the lines where its writes failed for lack of space."""
-    out: dict[str, list[tuple]] = {}
-    for comp in ctx.bundle.all_components():
-        hits = [(ln.ts, ev_line(ln)) for ln in ctx.bundle.log_lines(comp) if ENOSPC_RE.search(ln.text)]
-        hits += [(r.ts, ev_app(r)) for r in ctx.bundle.app_log if r.component == comp and ENOSPC_RE.search(r.raw)]
-        if hits:
-            out[comp] = hits
+    """Per component, (time, verbatim evidence) of the lines saying its writes fail for lack of space.
+
+    A line in one component's log that names another component (a client quoting redis's
+    ``MISCONF ... unable to persist to disk``) is that other component's: the client is not the one
+    out of space. The component's own lines come first."""
+    comps = ctx.bundle.all_components()
+    own: dict[str, list[tuple]] = {}
+    reported: dict[str, list[tuple]] = {}
+
+    def owner(text: str, comp: str) -> str:
+        others = [c for c in comps if c != comp and _mentions(text, c)]
+        return others[0] if others else comp
+
+    for comp in comps:
+        hits = [(ln.ts, ev_line(ln), ln.text) for ln in ctx.bundle.log_lines(comp) if ENOSPC_RE.search(ln.text)]
+        hits += [(r.ts, ev_app(r), r.raw) for r in ctx.bundle.app_log if r.component == comp
+                 and ENOSPC_RE.search(r.raw)]
+        for ts, ev, text in hits:
+            who = owner(text, comp)
+            (own if who == comp else reported).setdefault(who, []).append((ts, ev))
+    out = {c: own.get(c, []) + reported.get(c, []) for c in comps if c in own or c in reported}
     return out
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 import re
 
-from vvai.monitor.detect.common import Context, ev_file, first_file
-from vvai.monitor.detect.digests import mismatches
+from vvai.monitor.detect.common import Context, ev_file
+from vvai.monitor.detect.digests import file_named, mismatches
 from vvai.monitor.incident import Evidence, Finding, Severity
 
 MISMATCH_RE = re.compile(
@@ -75,7 +75,7 @@ def detect(ctx: Context) -> list[Finding]:
             continue
         for line in text.splitlines():
             if MISMATCH_RE.search(line) and not OK_RE.search(line):
-                f = first_file(line) or (re.findall(r"[\w.\-/]+\.\w+", line) or [None])[0]
+                f = file_named(ctx, line)
                 ev = ev_file(name, text, line.strip()[:200])
                 if ev:
                     bad.append(((f or name).rsplit("/", 1)[-1], ev))

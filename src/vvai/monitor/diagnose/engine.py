@@ -23,6 +23,8 @@ from vvai.monitor.incident import Action, Evidence, Finding, Incident, Severity
 PROTECTED_FOLDERS = {"input", "processed"}
 SAFE_CLEANUP = ("corrupted", "logs", "tmp", "cache")
 MAX_EVIDENCE = 6
+INPUT_FILE_RE = re.compile(r"\.(mp4|mkv|avi|mov|ts|webm|m4v|flv|h264|h265|hevc|mpg|mpeg|3gp|analytic\.json)$",
+                           re.IGNORECASE)
 
 
 class _Fmt(string.Formatter):
@@ -162,6 +164,8 @@ class Diagnoser:
         if size is None and poison:
             size = poison.attrs.get("size_bytes")
         v["size_text"] = f", {fmt_bytes(size)}" if size else ""
+        # quarantine moves pipeline inputs (videos, analytics) into corrupted/; never a model file
+        v["input_file"] = file if file and INPUT_FILE_RE.search(file) else None
         v["file_text"] = (f" while processing {file}" + (f" ({fmt_bytes(size)})" if size else "")) if file else ""
         errs = [e.text for e in ctx.errors(trig.component) if e.text.strip()]
         texts = trig.attrs.get("texts") or []

@@ -18,12 +18,12 @@ from typing import Any
 from vvai.monitor.alerts import Alerter
 from vvai.monitor.capture import assemble, collect, watched_files
 from vvai.monitor.config import Config
+from vvai.monitor.history import IncidentStore
 from vvai.monitor.service.hooks import Advisor, Remediator
 from vvai.monitor.service.metrics import MonitorMetrics
 from vvai.monitor.service.sources import build_sources, configured_components
 from vvai.monitor.service.window import RecordWindow
 from vvai.monitor.sources.base import Record, Source
-from vvai.monitor.history import IncidentStore
 
 log = logging.getLogger("vvai.monitor")
 SETTLE_S = 0.25
