@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-APT_PKGS="podman runc conmon uidmap fuse-overlayfs slirp4netns busybox-static prometheus"
+APT_PKGS="podman runc conmon uidmap fuse-overlayfs slirp4netns busybox-static prometheus chromium chromium-driver haproxy debootstrap docker-compose"
 if [ "${VVAI_SKIP_APT:-0}" != "1" ] && command -v apt-get >/dev/null 2>&1; then
   missing=""
   for p in $APT_PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
@@ -27,7 +27,7 @@ PY="${PYTHON:-python3}"
 "$PY" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "vvai needs Python >= 3.11")'
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e ".[dev,s3]"
+.venv/bin/python -m pip install -q -e ".[dev,s3,api]"
 if [ "${VVAI_WITH_LLM:-0}" = "1" ]; then
   echo "building llama-cpp-python (several minutes)..."
   CMAKE_ARGS="-DGGML_NATIVE=OFF" .venv/bin/python -m pip install -q -e ".[llm]"

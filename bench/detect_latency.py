@@ -21,9 +21,9 @@ import threading
 import time
 from pathlib import Path
 
+from vvai.common.timefmt import parse_epoch as parse_ts
 from vvai.monitor.config import parse_config
 from vvai.monitor.service.daemon import MonitorService
-from vvai.monitor.sources.base import parse_ts
 from vvai.testing.podman import BUSYBOX_IMAGE, PodmanEngine
 from vvai.testing.webhook import WebhookReceiver
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from vvai.monitor.alerts import Alerter, redact
-from vvai.monitor.incident import Action, Evidence, Incident
 from vvai.monitor.history import IncidentStore
+from vvai.monitor.incident import Action, Evidence, Incident
 from vvai.testing.webhook import WebhookReceiver
 
 

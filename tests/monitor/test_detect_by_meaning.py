@@ -7,9 +7,9 @@ import json
 
 from tests.monitor.test_bundle_builders import app, build, dts, meta, snap, ts
 from vvai.monitor.detect import diskspace, integrity, performance
-from vvai.monitor.detect.common import Context
+from vvai.monitor.detect.context import Context
+from vvai.monitor.detect.settings import DetectorSettings
 from vvai.monitor.diagnose.engine import Diagnoser
-from vvai.monitor.diagnose.settings import DetectorSettings
 
 A, B = "a" * 64, "b" * 64
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from tests.monitor.test_bundle_builders import app, build, dts, event, meta, stat
 from vvai.monitor.detect import containers, inputs
-from vvai.monitor.detect.common import Context
-from vvai.monitor.diagnose.settings import DetectorSettings
+from vvai.monitor.detect.context import Context
+from vvai.monitor.detect.settings import DetectorSettings
 
 
 def _ctx(b):

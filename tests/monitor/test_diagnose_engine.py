@@ -13,10 +13,10 @@ from tests.monitor.test_bundle_builders import app, build, dts, event, meta, sna
 from tests.paths import EXAMPLES
 from vvai.common.errors import ConfigError
 from vvai.monitor.bundle import load_bundle
+from vvai.monitor.detect.settings import DetectorSettings
 from vvai.monitor.diagnose.engine import Diagnoser
 from vvai.monitor.diagnose.kb import load_kb
 from vvai.monitor.diagnose.scoring import score_case, verify_evidence
-from vvai.monitor.diagnose.settings import DetectorSettings
 
 needs_examples = pytest.mark.skipif(not EXAMPLES.is_dir(), reason="spec examples not present")
 

@@ -17,11 +17,12 @@ import httpx
 import pytest
 
 from tests.paths import EXAMPLES
+from vvai.common.timefmt import parse_epoch as parse_ts
 from vvai.monitor.bundle import load_bundle
 from vvai.monitor.config import parse_config
 from vvai.monitor.diagnose.engine import Diagnoser
 from vvai.monitor.service.daemon import MonitorService
-from vvai.monitor.sources.base import Record, parse_ts
+from vvai.monitor.sources.base import Record
 from vvai.testing.webhook import WebhookReceiver
 
 

@@ -6,7 +6,7 @@ import os
 import time
 from pathlib import Path
 
-from vvai.monitor.sources.base import parse_ts
+from vvai.common.timefmt import parse_epoch as parse_ts
 from vvai.monitor.sources.folders import FolderSource
 
 

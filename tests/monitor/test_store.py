@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from vvai.common.errors import VvaiError
-from vvai.monitor.incident import Action, Evidence, Incident
 from vvai.monitor.history import SCHEMA_VERSION, IncidentStore
+from vvai.monitor.incident import Action, Evidence, Incident
 
 
 def incident(cat: str = "oom_kill", comp: str = "scene_scanner", sev: str = "critical",

@@ -2,6 +2,11 @@
 
 A reader sees either the old content or the new content, never a mix, and after a power
 loss the rename itself is durable because the directory entry is fsynced too.
+
+:class:`LockedJsonStore` is the one JSON read-modify-write: writers take an exclusive lock on a
+sibling ``.<name>.lock`` file (never on the data file itself, which is replaced on every write),
+read the current document, change it and write it back atomically. Readers need no lock: they
+see the old or the new document, never a torn one. A crash mid-update leaves the old file.
 """
 
 from __future__ import annotations
@@ -10,9 +15,12 @@ import contextlib
 import json
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+from vvai.common.errors import ConfigError
+from vvai.common.locks import locked_file
 
 
 def fsync_dir(path: Path) -> None:
@@ -76,3 +84,46 @@ def atomic_symlink(link: Path, points_to: str | Path) -> None:
             os.unlink(tmp)
         raise
     fsync_dir(link.parent)
+
+
+class LockedJsonStore:
+    """One JSON object on disk (``{"format": fmt, ...}``), read lock-free, updated under a lock.
+
+    A missing file reads as ``empty()``; a file that is not JSON, or not a ``fmt`` document, is a
+    ConfigError saying how to recover (never silently replaced by an empty one)."""
+
+    def __init__(self, path: Path, *, fmt: str, empty: Callable[[], dict[str, Any]]):
+        self.path = Path(path)
+        self.fmt = fmt
+        self._empty = empty
+
+    @property
+    def lock_path(self) -> Path:
+        return self.path.with_name(f".{self.path.name}.lock")
+
+    def read(self) -> dict[str, Any]:
+        from vvai.common import jsonsafe  # bounded depth, not-UTF-8 and not-a-file as ConfigError
+
+        if not os.path.lexists(self.path):
+            return self._empty()
+        try:
+            doc = jsonsafe.load_file(self.path, what=str(self.path))
+        except ConfigError as e:
+            why = e.message.removeprefix(f"{self.path}: ")
+            raise ConfigError(f"{self.path} is not valid JSON: {why}",
+                              hint="restore it from a backup or move it aside to start a new one") from None
+        if not isinstance(doc, dict) or doc.get("format") != self.fmt:
+            raise ConfigError(
+                f"{self.path} is not a {self.fmt} document",
+                hint="check the path; move the file aside to start a new one",
+            )
+        return doc
+
+    @contextlib.contextmanager
+    def update(self) -> Iterator[dict[str, Any]]:
+        """Yield the current document under the lock; it is written back if the block succeeds."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with locked_file(self.lock_path):
+            doc = self.read()
+            yield doc
+            atomic_write_json(self.path, doc)

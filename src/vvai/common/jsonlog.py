@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 import os
 import threading
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from vvai.common.timefmt import now_rfc3339
 
-def now_rfc3339() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+__all__ = ["JsonLineLogger", "now_rfc3339"]
 
 
 class JsonLineLogger:

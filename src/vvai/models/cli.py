@@ -7,6 +7,9 @@ import sys
 from pathlib import Path
 
 import typer
+from rich.markup import escape as esc
+
+from vvai.common.cliguard import guarded
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -33,11 +36,12 @@ def _manager(root: str | None, *, json_out: bool = False, lock_timeout: float = 
 
 
 @app.command()
+@guarded
 def sync(
     manifest: str = typer.Option(..., "--manifest", "-m", help="model_manifest.json: a path or URL."),
     root: str = RootOpt,
     allow_downgrade: bool = typer.Option(False, "--allow-downgrade", help="Accept a version lower than the "
-                                                                          "highest ever installed."),
+                                                                          "highest ever activated."),
     keep: int = typer.Option(3, "--keep", help="Installed versions to keep for instant rollback."),
     stall_timeout: float = typer.Option(None, "--stall-timeout", help="Seconds without data before retrying."),
     retries: int = typer.Option(None, "--retries", help="Attempts without progress before giving up."),
@@ -60,7 +64,7 @@ def sync(
     verb = {"installed": "installed and activated", "activated": "activated (already installed)",
             "unchanged": "already active and verified; nothing downloaded",
             "staged": "installed, not activated (try 'vvai model evaluate')"}[res.action]
-    console.print(f"[green]✓[/] {res.model_name} {res.version} {verb}")
+    console.print(f"[green]✓[/] {esc(res.model_name)} {res.version} {verb}")
     if res.downloaded_bytes:
         resumed = f", resumed at {res.resumed_bytes} bytes" if res.resumed_bytes else ""
         console.print(f"  downloaded {res.downloaded_bytes:,} bytes in {res.seconds:.2f} s{resumed}")
@@ -75,30 +79,32 @@ def _print_status(st: dict) -> None:
     from rich.table import Table
 
     from vvai.common.output import console
+    from vvai.common.redact import redact
 
     act = st["active"]
     if act:
-        console.print(f"[bold]active:[/] {act['model_name']} {act['version']}  "
-                      + "  ".join(f"{k} -> {v}" for k, v in act["paths"].items()))
+        console.print(f"[bold]active:[/] {esc(act['model_name'])} {esc(act['version'])}  "
+                      + "  ".join(f"{esc(k)} -> {esc(v)}" for k, v in act["paths"].items()))
     else:
         console.print("[bold]active:[/] none")
     if st.get("manifest"):
         m = st["manifest"]
         if m.get("error"):
-            console.print(f"[bold]manifest:[/] {m['source']}: [yellow]{m['error']}[/]")
+            console.print(f"[bold]manifest:[/] {esc(redact(m['source']))}: [yellow]{esc(m['error'])}[/]")
         else:
             ok = "[green]matches[/]" if m["active_matches"] else "[yellow]differs from active[/]"
-            console.print(f"[bold]manifest:[/] {m['version']} ({m['source']}) {ok}")
+            console.print(f"[bold]manifest:[/] {esc(m['version'])} ({esc(redact(m['source']))}) {ok}")
     if not st["info_consistent"]:
         console.print("[yellow].current_model_info.json is stale; the next sync/activate repairs it[/]")
     t = Table("", "version", "installed at", "size", "artifacts", box=None)
     for iv in st["installed"]:
-        t.add_row("*" if iv["active"] else "", iv["version"], iv["installed_at"], f"{iv['size_bytes']:,}",
-                  ", ".join(iv["artifacts"]))
+        t.add_row("*" if iv["active"] else "", esc(iv["version"]), esc(iv["installed_at"]),
+                  f"{iv['size_bytes']:,}", esc(", ".join(iv["artifacts"])))
     console.print(t)
 
 
 @app.command()
+@guarded
 def status(
     root: str = RootOpt,
     manifest: str = typer.Option(None, "--manifest", "-m", help="Compare with this manifest (default: the "
@@ -113,6 +119,7 @@ def status(
 
 
 @app.command("list")
+@guarded
 def list_(root: str = RootOpt, json_out: bool = JsonOpt) -> None:
     """Installed versions."""
     from vvai.common.output import print_json
@@ -122,6 +129,7 @@ def list_(root: str = RootOpt, json_out: bool = JsonOpt) -> None:
 
 
 @app.command()
+@guarded
 def activate(
     version: str = typer.Argument(..., help="An installed version."),
     root: str = RootOpt,
@@ -134,6 +142,7 @@ def activate(
 
 
 @app.command()
+@guarded
 def rollback(
     to: str = typer.Option(None, "--to", help="Version to go back to (default: the previous one)."),
     root: str = RootOpt,
@@ -157,10 +166,11 @@ def _switch(kind: str, version: str | None, root: str | None, full_verify: bool,
     if json_out:
         print_json({"action": kind, "version": iv.version, "previous_version": prev, "folder": str(iv.folder)})
     else:
-        console.print(f"[green]✓[/] {iv.model_name} {iv.version} active (was {prev or 'none'})")
+        console.print(f"[green]✓[/] {esc(iv.model_name)} {iv.version} active (was {prev or 'none'})")
 
 
 @app.command()
+@guarded
 def verify(
     root: str = RootOpt,
     all_versions: bool = typer.Option(False, "--all", help="Verify every installed version, not only the active."),
@@ -177,15 +187,16 @@ def verify(
     else:
         for r in reports:
             mark = "[green]✓[/]" if r.ok else "[red]✗[/]"
-            console.print(f"{mark} {r.version} ({r.folder}): {r.files} files"
+            console.print(f"{mark} {esc(r.version)} ({esc(r.folder)}): {r.files} files"
                           + ("" if r.ok else f", {len(r.problems)} problem(s)"))
             for p in r.problems[:20]:
-                console.print(f"    {p}")
+                console.print(f"    {p}", markup=False, highlight=False)
     if bad:
         raise typer.Exit(1)
 
 
 @app.command()
+@guarded
 def gc(
     keep: int = typer.Option(3, "--keep", help="Installed versions to keep (the active one always is)."),
     root: str = RootOpt,
@@ -205,6 +216,7 @@ def gc(
 
 
 @app.command()
+@guarded
 def publish(
     artifact: Path = typer.Argument(..., help="The artifact file (.tar.gz, .zip, .gguf, ...)."),
     version: str = typer.Option(..., "--version", help="Semantic version of this release."),
@@ -232,11 +244,12 @@ def publish(
         print_json(m.to_json_dict())
     else:
         a = next(a for a in m.artifacts if a.filename == artifact.name)
-        console.print(f"[green]✓[/] {manifest}: {m.model_name} {m.version}, {a.filename} "
+        console.print(f"[green]✓[/] {esc(str(manifest))}: {esc(m.model_name)} {m.version}, {esc(a.filename)} "
                       f"sha256={a.sha256} size={a.size_bytes:,}" + (" (signed)" if sign_key else ""))
 
 
 @app.command()
+@guarded
 def keygen(
     private: Path = typer.Option(Path("model-signing.key"), "--private", help="Private key file to write."),
     public: Path = typer.Option(Path("model-signing.pub"), "--public", help="Public key file to write."),
@@ -249,10 +262,11 @@ def keygen(
     if private.exists():
         raise ConfigError(f"{private} exists; refusing to overwrite a private key")
     generate_keypair(private, public)
-    console.print(f"wrote {private} (keep it secret) and {public} (give it to edge boxes)")
+    console.print(f"wrote {private} (keep it secret) and {public} (give it to edge boxes)", markup=False)
 
 
 @app.command()
+@guarded
 def evaluate(
     candidate: str = typer.Option(..., "--candidate", help="Installed version to evaluate."),
     dataset: Path = typer.Option(..., "--dataset", help="Folder of <name>.analytic.json + <name>.reference.txt."),
@@ -291,12 +305,13 @@ def evaluate(
         else:
             console.print("[red]gates failed[/]:")
             for f in rep["failures"]:
-                console.print(f"  - {f}")
+                console.print(f"  - {f}", markup=False, highlight=False)
     if not rep["passed"]:
         raise typer.Exit(1)
 
 
 @app.command()
+@guarded
 def promote(
     version: str = typer.Argument(..., help="An evaluated, installed version."),
     force: bool = typer.Option(False, "--force", help="Promote without a passing evaluation (recorded)."),
@@ -322,6 +337,7 @@ app.add_typer(ab_app, name="ab")
 
 
 @ab_app.command("set")
+@guarded
 def ab_set(
     candidate: str = typer.Argument(..., help="Installed version to send a share of inputs to."),
     fraction: float = typer.Option(..., "--fraction", help="Share of inputs for the candidate (0..1)."),
@@ -336,6 +352,7 @@ def ab_set(
 
 
 @ab_app.command("clear")
+@guarded
 def ab_clear(root: str = RootOpt) -> None:
     """Stop the A/B split: every input goes to the active version."""
     from vvai.common.output import console
@@ -346,6 +363,7 @@ def ab_clear(root: str = RootOpt) -> None:
 
 
 @ab_app.command("status")
+@guarded
 def ab_status(root: str = RootOpt, json_out: bool = JsonOpt) -> None:
     """Show the A/B split."""
     from vvai.common.output import console, print_json

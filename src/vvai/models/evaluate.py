@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vvai.common import jsonsafe
 from vvai.common.atomic import atomic_write_json
 from vvai.common.errors import ConfigError, VvaiError
 from vvai.common.jsonlog import now_rfc3339
@@ -210,8 +211,12 @@ def _worker(slot_folder: str, dataset: str, task_module: str) -> None:
     print(json.dumps({"load_s": time.perf_counter() - t0}), flush=True)
     for p in sorted(Path(dataset).glob("*.analytic.json")):
         name = p.name[: -len(".analytic.json")]
-        doc = json.loads(p.read_text(encoding="utf-8"))
         t = time.perf_counter()
+        try:
+            doc = jsonsafe.load_file(p, what=p.name)
+        except ConfigError as e:
+            print(json.dumps({"name": name, "error": e.message}), flush=True)
+            continue
         try:
             text = task.run(engine, doc)
         except Exception as e:  # a failing sample is reported, not fatal to the evaluation

@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import hashlib
-import json
 import os
 import queue
 import random
@@ -34,8 +32,10 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlparse
 
+from vvai.common import jsonsafe
 from vvai.common.atomic import atomic_write_json, fsync_dir
-from vvai.common.errors import FetchError, IntegrityError, VvaiError
+from vvai.common.errors import ConfigError, FetchError, IntegrityError, VvaiError
+from vvai.common.locks import lock_fd
 from vvai.models.transports import CHUNK, FetchPolicy, Transient, Transport, transport_for
 
 
@@ -182,9 +182,9 @@ class Download:
     def _claim(self, f) -> None:
         """Exclusive flock on the part file: only one writer per blob, across processes."""
         try:
-            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            lock_fd(f.fileno(), wait=False)
         except BlockingIOError:
-            fcntl.flock(f.fileno(), fcntl.LOCK_EX)  # wait for the other download to finish or die
+            lock_fd(f.fileno())  # wait for the other download to finish or die
 
     def _rehash_existing(self, f) -> None:
         """Bytes already in the part file (a crash, a dropped connection) count: hash them once."""
@@ -214,9 +214,9 @@ class Download:
 
     def _load_validator(self) -> str | None:
         try:
-            meta = json.loads(self.meta.read_text())
-            return meta.get("validator") if meta.get("url") == self.url else None
-        except (OSError, ValueError):
+            meta = jsonsafe.load_file(self.meta)
+            return meta.get("validator") if isinstance(meta, dict) and meta.get("url") == self.url else None
+        except (OSError, ValueError, ConfigError):
             return None
 
     def _save_validator(self, validator: str | None) -> None:

@@ -1,11 +1,13 @@
-"""Model lifecycle operations: sync, activate, rollback, verify, gc, status, publish.
+"""Model lifecycle operations: sync, install, activate, rollback, verify, gc, status (publishing is
+:mod:`vvai.models.publish`).
 
 ``sync`` runs its steps as named methods in a fixed order (python-tuf's updater is the model):
 
 1. ``_load_manifest``       read the manifest (path or URL) and, when a key is set, its ``.sig``
 2. ``_verify_signature``    refuse an unsigned or badly signed manifest before parsing it
 3. ``_parse``               validate every field (errors name the field)
-4. ``_check_not_downgrade`` refuse a version below the highest ever installed (freeze/rollback attacks)
+4. ``_check_not_downgrade`` refuse a version below the highest ever activated in this store
+                           (freeze/rollback attacks; the floor is the store's, whatever the model name)
 5. ``_installed_match``     nothing to download when that version is installed and verifies
 6. ``_fetch``               stream each artifact into the blob store, verifying size and sha256
 7. ``_stage``               extract / link into a fresh staging folder, hashing every file
@@ -40,7 +42,7 @@ from vvai.models.manifest import (
     parse_manifest,
     resolve_url,
 )
-from vvai.models.store import INSTALL_FORMAT, InstalledVersion, Store, read_json, rmtree_force
+from vvai.models.store import INSTALL_FORMAT, InstalledVersion, Store, read_json, rmtree_force, store_os_error
 from vvai.models.transports import FetchPolicy, read_small
 from vvai.models.verify import check_version
 
@@ -79,6 +81,9 @@ class ModelManager:
                  progress: ProgressSink | None = None, limits: ExtractLimits | None = None,
                  public_key: Path | str | None = None, lock_timeout: float = 600.0, on_lock_wait=None):
         self.store = Store(root)
+        self.store.check_root()
+        if lock_timeout < 0 or lock_timeout != lock_timeout:
+            raise ConfigError(f"--lock-timeout must be 0 or more seconds (got {lock_timeout:g})")
         self.policy = policy or FetchPolicy.from_env()
         self.progress = progress or NullProgress()
         self.limits = limits or ExtractLimits()
@@ -90,12 +95,22 @@ class ModelManager:
     def _lock(self):
         return self.store.lock(self.lock_timeout, self.on_lock_wait)
 
+    @contextlib.contextmanager
+    def _writing(self):
+        """An OSError while changing the store (read-only, immutable, full) is a one-line error."""
+        try:
+            yield
+        except OSError as e:
+            raise store_os_error(e, self.store.root) from None
+
     # ================================================================= sync
 
     def sync(self, manifest_location: str, *, allow_downgrade: bool = False, keep: int = DEFAULT_KEEP,
              activate: bool = True) -> SyncResult:
         t0 = time.monotonic()
-        with self._lock():
+        if keep < 1:
+            raise ConfigError(f"--keep must be at least 1 (got {keep}): the active version is always kept")
+        with self._lock(), self._writing():
             self.store.sweep()
             self._reconcile()
             raw, sig = self._load_manifest(manifest_location)
@@ -130,7 +145,7 @@ class ModelManager:
 
     def install(self, manifest_location: str, *, allow_downgrade: bool = True) -> InstalledVersion:
         """Install a version without activating it (staging evaluation, A/B candidates)."""
-        with self._lock():
+        with self._lock(), self._writing():
             self.store.sweep()
             raw, sig = self._load_manifest(manifest_location)
             self._verify_signature(raw, sig, manifest_location)
@@ -163,7 +178,7 @@ class ModelManager:
         return parse_manifest(raw, where=location)
 
     def _check_not_downgrade(self, manifest: Manifest, allow_downgrade: bool) -> None:
-        highest = self.store.highest_activated(manifest.model_name)
+        highest = self.store.highest_activated()
         if highest and compare_versions(manifest.version, highest) < 0 and not allow_downgrade:
             raise IntegrityError(
                 f"manifest version {manifest.version} is lower than {highest}, the highest ever activated",
@@ -252,10 +267,12 @@ class ModelManager:
             except OSError as e:
                 if e.errno in (errno.EEXIST, errno.ENOTEMPTY):
                     continue  # someone else committed that name in the meantime
-                raise
+                rmtree_force(staging)  # a failed sync leaves no staging folder behind
+                raise store_os_error(e, self.store.root) from None
             fsync_dir(self.store.versions)
             rec = read_json(target / "install.json") or {}
             return InstalledVersion(manifest.version, target, rec)
+        rmtree_force(staging)
         raise VvaiError(f"cannot find a free folder name for version {manifest.version}")
 
     def _activate(self, iv: InstalledVersion, *, reason: str, forced: bool = False) -> str | None:
@@ -325,7 +342,7 @@ class ModelManager:
 
     def activate(self, version: str, *, full_verify: bool = False, reason: str = "activate",
                  forced: bool = False) -> tuple[InstalledVersion, str | None]:
-        with self._lock():
+        with self._lock(), self._writing():
             self._reconcile()
             iv = self.store.find(version)
             if iv is None:
@@ -382,7 +399,9 @@ class ModelManager:
         return out
 
     def gc(self, keep: int = DEFAULT_KEEP, *, partials: bool = True) -> dict[str, Any]:
-        with self._lock():
+        if keep < 1:
+            raise ConfigError(f"--keep must be at least 1 (got {keep}): the active version is always kept")
+        with self._lock(), self._writing():
             self.store.sweep()
             return self._gc(keep, blobs=True, partials=partials)
 
@@ -422,12 +441,12 @@ class ModelManager:
                     removed_blobs.append(b.name)
         removed_partials: list[str] = []
         if partials and self.store.partial.is_dir():
-            import fcntl
+            from vvai.common.locks import lock_fd
 
             for p in self.store.partial.glob("*.part"):
                 with open(p, "rb") as f:
                     try:
-                        fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        lock_fd(f.fileno(), wait=False)
                     except BlockingIOError:
                         continue  # a download is writing it
                     freed += os.fstat(f.fileno()).st_size

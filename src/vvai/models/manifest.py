@@ -24,13 +24,45 @@ from typing import Any
 import semver
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from vvai.common import jsonsafe
 from vvai.common.errors import ConfigError
+from vvai.common.redact import redact
 
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
 _HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 # names the store uses at its root: a model folder cannot be called like them
 RESERVED_SLOTS = frozenset({"blobs", "versions", "active"})
+URL_SCHEMES = ("file", "http", "https", "s3")
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*)://")
+
+
+def check_url(url: str, field: str = "url") -> str:
+    """A location the transports can fetch: a path (relative to the manifest), file://, http(s)://,
+    or s3://bucket/key without credentials in it. ``ValueError`` (credentials redacted) otherwise."""
+    if "\x00" in url or any(c in url for c in "\r\n"):
+        raise ValueError("must not contain NUL or line breaks")
+    m = _SCHEME.match(url)
+    if m is None:
+        if ":" in url.split("/", 1)[0] and not url.startswith("/"):
+            raise ValueError(f"has no '://' after its scheme (got {redact(url)[:120]!r})")
+        return url
+    scheme = m.group(1).lower()
+    if scheme not in URL_SCHEMES:
+        raise ValueError(f"unsupported scheme {scheme!r}: use a path, file://, http(s):// or s3:// "
+                         f"(got {redact(url)[:120]!r})")
+    rest = url[m.end():]
+    authority = rest.split("/", 1)[0]
+    if "@" in authority:
+        raise ValueError(f"must not carry credentials (got {redact(url)[:120]!r}); "
+                         "give S3 credentials by AWS_* variables, HTTP ones are not supported")
+    if scheme == "s3":
+        bucket, _, key = rest.partition("/")
+        if not bucket or not key.strip("/"):
+            raise ValueError(f"must be s3://BUCKET/KEY (got {url[:120]!r})")
+    elif scheme in ("http", "https") and not authority:
+        raise ValueError(f"has no host (got {url[:120]!r})")
+    return url
 
 
 def parse_version(text: str) -> semver.Version:
@@ -70,12 +102,24 @@ class Artifact(BaseModel):
             raise ValueError(f"must be a plain file name without folders (got {v!r})")
         return v
 
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        return check_url(v)
+
     @field_validator("sha256")
     @classmethod
     def _sha(cls, v: str) -> str:
         if not _HEX64.match(v):
             raise ValueError(f"must be 64 hexadecimal characters (got {v[:80]!r})")
         return v.lower()
+
+    @field_validator("size_bytes", mode="before")
+    @classmethod
+    def _size_not_bool(cls, v: Any) -> Any:
+        if isinstance(v, bool):  # JSON true is not 1 byte
+            raise ValueError(f"must be a number of bytes, not {str(v).lower()}")
+        return v
 
     @field_validator("size_bytes")
     @classmethod
@@ -173,12 +217,8 @@ def _message(err: dict[str, Any]) -> str:
 
 def parse_manifest(data: bytes, where: str = "manifest") -> Manifest:
     """Parse and validate manifest bytes; raise ConfigError naming the field and the problem."""
-    try:
-        obj = json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError(f"{where}: not UTF-8 text", hint="a manifest is a JSON file") from None
-    except json.JSONDecodeError as e:
-        raise ConfigError(f"{where}: invalid JSON at line {e.lineno} column {e.colno}: {e.msg}") from None
+    where = redact(where)
+    obj = jsonsafe.loads(data, what=where, max_depth=16)
     if not isinstance(obj, dict):
         raise ConfigError(f"{where}: the top level must be a JSON object")
     try:

@@ -11,7 +11,7 @@
   .current_model_info.json     derived from `active`, written temp + fsync + os.replace
   .model_updated_flag          rewritten after every activation: the consumer's reload signal
   .vvai/lock                   flock serialising sync/activate/rollback/gc/promote
-  .vvai/state.json             highest version ever installed (downgrade guard), history
+  .vvai/state.json             highest version ever activated in this store (downgrade guard), history
   .vvai/partial/               <sha256>.part downloads in progress (resumable)
   .vvai/staging/               versions being assembled (never looked at by readers)
   .vvai/trash/                 versions being deleted (renamed here first, then removed)
@@ -27,8 +27,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
-import json
 import os
 import secrets
 import shutil
@@ -37,12 +35,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from vvai.common import jsonsafe
 from vvai.common.atomic import atomic_symlink, atomic_write_json, fsync_dir
-from vvai.common.errors import LockedError, VvaiError
+from vvai.common.errors import ConfigError, LockedError, VvaiError
 from vvai.common.jsonlog import now_rfc3339
+from vvai.common.locks import lock_fd, unlock_fd
+from vvai.common.paths import DEFAULT_MODELS_ROOT as DEFAULT_ROOT
 from vvai.models.manifest import compare_versions
 
-DEFAULT_ROOT = "/opt/vv-video-ai-system/models"
 INSTALL_FORMAT = "vvai-install/1"
 
 
@@ -79,13 +79,16 @@ class StoreLock:
         self.fd: int | None = None
 
     def __enter__(self) -> StoreLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        except OSError as e:
+            raise store_os_error(e, self.path.parent.parent) from None
         deadline = time.monotonic() + self.timeout
         warned = False
         while True:
             try:
-                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                lock_fd(self.fd, wait=False)
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
@@ -111,7 +114,7 @@ class StoreLock:
 
     def __exit__(self, *exc: object) -> None:
         if self.fd is not None:
-            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            unlock_fd(self.fd)
             os.close(self.fd)
             self.fd = None
 
@@ -135,11 +138,20 @@ class Store:
 
     # ---------------------------------------------------------------- layout
 
+    def check_root(self) -> None:
+        """A root that exists must be a folder (``--root`` pointing at a file is a mistake, not an empty store)."""
+        if os.path.lexists(self.root) and not self.root.is_dir():
+            raise ConfigError(f"models root {self.root} is not a folder",
+                              hint="pass --root FOLDER or set VVAI_MODELS_DIR")
+
     def ensure(self) -> None:
+        self.check_root()
         try:
             for d in (self.root, self.blobs, self.versions, self.partial, self.staging, self.trash):
                 d.mkdir(parents=True, exist_ok=True)
         except OSError as e:
+            if e.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+                raise store_os_error(e, self.root) from None
             raise VvaiError(f"cannot create the models root {self.root}: {e.strerror}",
                             hint="choose another --root or set VVAI_MODELS_DIR") from None
 
@@ -233,9 +245,23 @@ class Store:
     # ---------------------------------------------------------------- state
 
     def read_state(self) -> dict[str, Any]:
-        st = read_json(self.state_path) or {}
+        """The state file; a missing one is an empty state, a corrupt one a clear error (it holds the
+        downgrade floor: silently starting over would let an old release back in)."""
+        if not os.path.lexists(self.state_path):
+            st: dict[str, Any] = {}
+        else:
+            fix = (f"move it aside (mv {self.state_path} {self.state_path}.bad) and rerun; the downgrade "
+                   "floor then restarts from the active version")
+            try:
+                st = jsonsafe.load_file(self.state_path, what=str(self.state_path))
+            except ConfigError as e:
+                raise ConfigError(f"corrupt model store state: {e.message}", hint=fix) from None
+            if not isinstance(st, dict) or not isinstance(st.get("history", []), list) or not isinstance(
+                    st.get("highest_installed", {}), dict):
+                raise ConfigError(f"corrupt model store state: {self.state_path}: not a vvai-state/1 object",
+                                  hint=fix)
         st.setdefault("format", "vvai-state/1")
-        st.setdefault("highest_installed", {})  # name kept for compatibility: highest ever *activated*
+        st.setdefault("highest_installed", {})  # per model name, kept for stores written before "floor"
         st.setdefault("history", [])
         return st
 
@@ -248,24 +274,36 @@ class Store:
         st["history"].append({"ts": now_rfc3339(), "action": action, **fields})
         self.write_state(st)
 
-    def highest_activated(self, model_name: str) -> str | None:
-        """Highest version of ``model_name`` ever activated: the downgrade guard's floor.
+    def highest_activated(self, model_name: str | None = None) -> str | None:
+        """Highest version ever activated in this store: the downgrade guard's floor.
 
+        The floor belongs to the store, not to a model name: a publisher can rename a model (or
+        ``publish`` may name it after the artifact file), and a 1.0.0 manifest under a new name must
+        not replace an active 2.0.0. ``model_name`` is accepted for callers of the old API and ignored.
         Staged candidates (installed, never activated) do not raise it, so a candidate that
         fails evaluation does not block syncing the manifest the fleet is really on.
         """
         st = self.read_state()
-        best = st["highest_installed"].get(model_name)
+        candidates = [st.get("floor"), *st["highest_installed"].values()]
         act = self.active()
-        if act is not None and act.model_name == model_name and (
-                best is None or compare_versions(act.version, best) > 0):
-            best = act.version
+        if act is not None:
+            candidates.append(act.version)
+        best: str | None = None
+        for v in candidates:
+            if not isinstance(v, str):
+                continue
+            try:
+                if best is None or compare_versions(v, best) > 0:
+                    best = v
+            except ValueError:
+                continue  # a version written by hand that is not semver cannot be a floor
         return best
 
     def note_activated(self, model_name: str, version: str) -> None:
         st = self.read_state()
-        cur = st["highest_installed"].get(model_name)
-        if cur is None or compare_versions(version, cur) > 0:
+        cur = self.highest_activated()
+        if cur is None or compare_versions(version, cur) >= 0:
+            st["floor"] = version
             st["highest_installed"][model_name] = version
             self.write_state(st)
 
@@ -300,12 +338,28 @@ def pid_alive(pid: int) -> bool:
 
 
 def read_json(path: Path) -> dict[str, Any] | None:
+    """A derived or optional JSON object (install record, info file): ``None`` when missing or unusable.
+
+    Not for the state file, whose loss would matter: see :meth:`Store.read_state`."""
     try:
-        with open(path, encoding="utf-8") as f:
-            obj = json.load(f)
-        return obj if isinstance(obj, dict) else None
-    except (OSError, ValueError):
+        obj = jsonsafe.load_file(path)
+    except ConfigError:
         return None
+    return obj if isinstance(obj, dict) else None
+
+
+def store_os_error(e: OSError, root: Path) -> VvaiError:
+    """A one-line error for a store that cannot be written (read-only, immutable, forbidden, full)."""
+    where = e.filename or root
+    if e.errno == errno.EROFS:
+        return VvaiError(f"the models root {root} is on a read-only file system ({where})",
+                         hint="remount it read-write, or pass another --root")
+    if e.errno in (errno.EPERM, errno.EACCES):
+        return VvaiError(f"not allowed to change {where}: {e.strerror}",
+                         hint="check its owner and mode, or whether it is immutable (lsattr; chattr -i)")
+    if e.errno in (errno.ENOSPC, errno.EDQUOT):
+        return VvaiError(f"no space left under {root}", hint="free disk space (vvai model gc), then retry")
+    return VvaiError(f"cannot change {where}: {e.strerror}")
 
 
 def rmtree_force(path: Path) -> None:

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import os
 import ssl
+import stat
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import unquote, urlparse
 
-from vvai.common.errors import FetchError, VvaiError
+from vvai.common.errors import ConfigError, FetchError, VvaiError
+from vvai.common.redact import redact
 
 CHUNK = 1 << 20  # 1 MiB reads
 
@@ -47,6 +49,23 @@ class Transient(Exception):
     """An attempt failed in a way worth retrying; the message is the one-line reason."""
 
 
+class NotFoundError(FetchError):
+    """Nothing exists at that location (a missing file, HTTP 404/410, S3 NoSuchKey)."""
+
+
+class DownloadHTTPError(FetchError):
+    """The server answered with an HTTP status that ends the download; carries ``status_code``
+    (python-tuf's ``DownloadHTTPError``), so callers decide by type and status, not by text."""
+
+    def __init__(self, message: str, status_code: int, *, hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.status_code = status_code
+
+
+class HTTPNotFoundError(DownloadHTTPError, NotFoundError):
+    """HTTP 404 or 410 (or S3's NoSuchKey/NoSuchBucket, which are 404s)."""
+
+
 @dataclass
 class Opened:
     """What a transport answered to one request."""
@@ -65,16 +84,27 @@ class Transport(Protocol):
 # --------------------------------------------------------------------------- transports
 
 
+def _nonblocking(path: str, flags: int) -> int:
+    """Open without blocking on a FIFO (then refused by the S_ISREG check); reads stay blocking."""
+    fd = os.open(path, flags | os.O_NONBLOCK)
+    os.set_blocking(fd, True)
+    return fd
+
+
 class FileTransport:
     def open(self, url: str, offset: int, validator: str | None) -> Opened:
         path = unquote(urlparse(url).path) if url.startswith("file://") else url
         try:
-            f = open(path, "rb")  # noqa: SIM115 - closed by Opened.close
+            f = open(path, "rb", opener=_nonblocking)  # noqa: SIM115 - closed by Opened.close
         except FileNotFoundError:
-            raise FetchError(f"artifact not found: {path}", hint="check the url in the manifest") from None
+            raise NotFoundError(f"not found: {path}", hint="check the url in the manifest") from None
         except OSError as e:
             raise FetchError(f"cannot read {path}: {e.strerror}") from None
-        total = os.fstat(f.fileno()).st_size
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            f.close()
+            raise FetchError(f"cannot read {path}: not a regular file", hint="check the url in the manifest")
+        total = st.st_size
         f.seek(offset if offset <= total else 0)
 
         def chunks() -> Iterator[bytes]:
@@ -205,7 +235,8 @@ class HttpTransport:
             raise Transient(f"HTTP {status} {reason} from {host}")
         hint = {404: "check the url in the manifest; was the artifact published?",
                 401: "the server wants credentials", 403: "the server refuses access; check credentials"}
-        raise FetchError(f"HTTP {status} {reason} for {url}", hint=hint.get(status))
+        kind = HTTPNotFoundError if status in (404, 410) else DownloadHTTPError
+        raise kind(f"HTTP {status} {reason} for {redact(url)}", status, hint=hint.get(status))
 
 
 class S3Transport:
@@ -219,13 +250,29 @@ class S3Transport:
             raise VvaiError("s3:// urls need boto3", hint="pip install 'vvai[s3]'") from None
         cfg = botocore.config.Config(connect_timeout=policy.connect_timeout, read_timeout=policy.stall_timeout,
                                      retries={"max_attempts": 1})
-        self.client = boto3.client("s3", endpoint_url=policy.s3_endpoint, config=cfg)
+        try:
+            self.client = boto3.client("s3", endpoint_url=policy.s3_endpoint, config=cfg)
+        except ValueError as e:  # e.g. an endpoint URL botocore cannot use
+            raise ConfigError(f"cannot use the S3 endpoint {redact(str(policy.s3_endpoint))}: {redact(str(e))}",
+                              hint="check VVAI_S3_ENDPOINT / AWS_ENDPOINT_URL") from None
+
+    @staticmethod
+    def split(url: str) -> tuple[str, str]:
+        """``s3://bucket/key`` -> (bucket, key); ConfigError (credentials redacted) for anything else."""
+        u = urlparse(url)
+        if "@" in u.netloc:
+            raise ConfigError(f"{redact(url)}: credentials do not belong in an s3:// URL",
+                              hint="give them by AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile")
+        bucket, key = u.netloc, u.path.lstrip("/")
+        if not bucket or not key:
+            raise ConfigError(f"{url}: an s3 URL needs a bucket and a key", hint="use s3://BUCKET/KEY")
+        return bucket, key
 
     def open(self, url: str, offset: int, validator: str | None) -> Opened:
         import botocore.exceptions as bex
 
-        u = urlparse(url)
-        bucket, key = u.netloc, u.path.lstrip("/")
+        bucket, key = self.split(url)
+        url = redact(url)
         kwargs: dict[str, str] = {"Bucket": bucket, "Key": key}
         if offset > 0:
             kwargs["Range"] = f"bytes={offset}-"
@@ -239,16 +286,20 @@ class S3Transport:
             if code in ("PreconditionFailed", "InvalidRange") or status in (412, 416):
                 return self.open(url, 0, None)  # object changed or range invalid: restart cleanly
             if code in ("NoSuchKey", "NoSuchBucket", "404") or status == 404:
-                raise FetchError(f"{url}: not found ({code})", hint="check the url in the manifest") from None
+                raise HTTPNotFoundError(f"{url}: not found ({code})", 404,
+                                        hint="check the url in the manifest") from None
             if code in ("AccessDenied", "403") or status == 403:
-                raise FetchError(f"{url}: access denied", hint="check the S3 credentials") from None
+                raise DownloadHTTPError(f"{url}: access denied", 403, hint="check the S3 credentials") from None
             if status >= 500 or code in ("SlowDown", "RequestTimeout"):
                 raise Transient(f"S3 error {code} for {url}") from None
-            raise FetchError(f"S3 error {code} for {url}: {e}") from None
+            raise DownloadHTTPError(f"S3 error {code} for {url}: {redact(str(e))}", status) from None
         except (bex.EndpointConnectionError, bex.ConnectTimeoutError, bex.ReadTimeoutError) as e:
-            raise Transient(f"cannot reach the S3 endpoint: {e}") from None
+            raise Transient(f"cannot reach the S3 endpoint: {redact(str(e))}") from None
         except bex.NoCredentialsError:
             raise FetchError("no S3 credentials", hint="set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY") from None
+        except (bex.ParamValidationError, bex.BotoCoreError) as e:  # bucket/key botocore will not send
+            raise FetchError(f"S3 request for {url} refused: {redact(str(e)).splitlines()[0][:200]}",
+                             hint="check the s3:// URL and the endpoint") from None
         start, total = 0, None
         cr = r.get("ContentRange")
         if cr:
@@ -276,7 +327,8 @@ def transport_for(url: str, policy: FetchPolicy) -> Transport:
         return HttpTransport(policy)
     if scheme == "s3":
         return S3Transport(policy)
-    raise VvaiError(f"unsupported url scheme {scheme!r} in {url}", hint="use a path, file://, http(s):// or s3://")
+    raise ConfigError(f"unsupported url scheme {scheme!r} in {redact(url)}",
+                      hint="use a path, file://, http(s):// or s3://")
 
 
 def read_small(url: str, policy: FetchPolicy, limit: int = 16 << 20) -> bytes | None:
@@ -284,10 +336,8 @@ def read_small(url: str, policy: FetchPolicy, limit: int = 16 << 20) -> bytes | 
     for attempt in range(max(1, policy.max_attempts)):
         try:
             opened = transport_for(url, policy).open(url, 0, None)
-        except FetchError as e:
-            if "not found" in e.message or "HTTP 404" in e.message:
-                return None
-            raise
+        except NotFoundError:
+            return None
         except Transient as e:
             if attempt + 1 >= policy.max_attempts:
                 raise FetchError(str(e)) from None
@@ -298,7 +348,7 @@ def read_small(url: str, policy: FetchPolicy, limit: int = 16 << 20) -> bytes | 
             for c in opened.chunks:
                 buf += c
                 if len(buf) > limit:
-                    raise VvaiError(f"{url} is larger than {limit} bytes: not a manifest")
+                    raise ConfigError(f"{redact(url)} is larger than {limit} bytes: not a manifest")
             return bytes(buf)
         except Transient as e:
             if attempt + 1 >= policy.max_attempts:

@@ -22,11 +22,12 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
+from vvai.common.redact import Redactor
+from vvai.common.severity import SEVERITIES, Severity, severity_rank
 from vvai.monitor.history import Change, IncidentStore
+from vvai.monitor.incident import MAX_EVIDENCE
 
 log = logging.getLogger(__name__)
-_SEV = {"info": 0, "warning": 1, "error": 2, "critical": 3}
-MAX_EVIDENCE = 6
 
 
 def redact(url: str) -> str:
@@ -39,12 +40,13 @@ def redact(url: str) -> str:
         return url.split("://", 1)[0] + "://"
 
 
-def _sev(value: Any) -> str:
-    return str(getattr(value, "value", value))
+_REDACTOR = Redactor()
 
 
-def render(spec: dict, kind: str, host: str, previous: dict | None = None) -> tuple[str, str]:
-    """Title and body of one alert from an incident's spec dict."""
+def render(spec: dict, kind: str, host: str, previous: dict | None = None,
+           redactor: Redactor = _REDACTOR) -> tuple[str, str]:
+    """Title and body of one alert from an incident's spec dict, secrets redacted (the alert leaves
+    the box; the incident history keeps the verbatim evidence)."""
     sev = spec.get("severity", "?")
     where = spec["component"] + (f" ({spec['file']})" if spec.get("file") else "")
     prefix = {"new": "", "reopened": "REOPENED ", "escalated": "ESCALATED ", "changed": "UPDATE ",
@@ -61,7 +63,8 @@ def render(spec: dict, kind: str, host: str, previous: dict | None = None) -> tu
     if ev and kind != "resolved":
         lines.append("Evidence:")
         for e in ev[:MAX_EVIDENCE]:
-            lines.append(f"  {e.get('source', '')} {e.get('ts') or ''} | {str(e.get('text', ''))[:300]}")
+            text = redactor.redact(str(e.get("text", "")))[:300]  # redact before cutting: no half secret
+            lines.append(f"  {e.get('source', '')} {e.get('ts') or ''} | {text}")
         if len(ev) > MAX_EVIDENCE:
             lines.append(f"  ... and {len(ev) - MAX_EVIDENCE} more")
     acts = [a["type"] + (f" {a['target']}" if a.get("target") else "") for a in spec.get("actions") or []]
@@ -73,7 +76,7 @@ def render(spec: dict, kind: str, host: str, previous: dict | None = None) -> tu
             lines.append(f"  {what}: {r.get('status') or r.get('decision', '')} ({r.get('reason', '')})")
     elif acts and kind != "resolved":
         lines.append("Recommended: " + "; ".join(acts) + " (no action was taken automatically)")
-    return title, "\n".join(lines)
+    return redactor.redact(title), redactor.redact("\n".join(lines))
 
 
 class Alerter:
@@ -86,7 +89,7 @@ class Alerter:
         self.host = host
         self.rate_limit_per_hour = rate_limit_per_hour
         self.cooldown_s = cooldown_s
-        self.min_rank = _SEV.get(min_severity, 1)
+        self.min_rank = severity_rank(min_severity) if min_severity in SEVERITIES else Severity.warning.rank
         self.timeout_s = timeout_s
         self._clients: dict[str, Any] = {}
         self.counters = {"sent": 0, "failed": 0, "suppressed": 0}
@@ -125,7 +128,7 @@ class Alerter:
         ``remediation`` is what the executor decided this pass; news there (an action ran, waits for
         approval, a breaker opened) is worth an update even when the diagnosis did not change."""
         now = time.time() if now is None else now
-        if _SEV.get(_sev(incident.severity), 0) < self.min_rank:
+        if severity_rank(incident.severity) < self.min_rank:
             return ""
         kind = change.kind
         news = any(r.get("news") for r in remediation or [])
@@ -162,7 +165,7 @@ class Alerter:
         now = time.time() if now is None else now
         out: list[str] = []
         for row in self.store.incidents():
-            if _SEV.get(row["severity"], 0) < self.min_rank or now - row["last_seen"] > 86400:
+            if severity_rank(row["severity"]) < self.min_rank or now - row["last_seen"] > 86400:
                 continue
             iid = int(row["id"])
             last = self.store.last_alert(iid)
@@ -176,7 +179,7 @@ class Alerter:
                 break
             out.append(self._send(iid, "reopened" if is_open else "resolved", json.loads(row["spec"]), now, None))
         for row in self.store.incidents("open"):  # never announced because of the rate limit
-            if _SEV.get(row["severity"], 0) < self.min_rank or self.store.last_alert(int(row["id"])) is not None:
+            if severity_rank(row["severity"]) < self.min_rank or self.store.last_alert(int(row["id"])) is not None:
                 continue
             held = self.store.last_alert(int(row["id"]), status="suppressed")
             if held is None or not held["reason"].startswith("rate limit") or self._rate_limited(now):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from vvai.actions.cli import actions, approve, plan, reject
+from vvai.api.cli import import_, policy, serve
 from vvai.monitor.diagnose.cli import diagnose, score
 from vvai.monitor.service.cli import capture, feedback, incidents, once, run
 from vvai.monitor.templates.cli import templates
@@ -17,3 +19,10 @@ app.command("once")(once)
 app.command("capture")(capture)
 app.command("incidents")(incidents)
 app.command("feedback")(feedback)
+app.command("actions")(actions)
+app.command("approve")(approve)
+app.command("reject")(reject)
+app.command("plan")(plan)
+app.command("serve")(serve)
+app.command("import")(import_)
+app.command("policy")(policy)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from vvai.monitor.detect.common import Context
+from vvai.monitor.detect.context import Context
 from vvai.monitor.incident import Finding
 
 

@@ -21,8 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from vvai.common.errors import VvaiError
-
-_SEV = {"info": 0, "warning": 1, "error": 2, "critical": 3}
+from vvai.common.severity import severity_name, severity_rank
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -181,10 +180,6 @@ class Change:
     previous: dict[str, Any] | None = None
 
 
-def _sev(value: Any) -> str:
-    return str(getattr(value, "value", value))
-
-
 class IncidentStore:
     """Open (creating or migrating) the database at ``path``."""
 
@@ -261,7 +256,7 @@ class IncidentStore:
         now = time.time() if now is None else now
         spec = incident.to_spec()
         key = incident.key
-        sev = _sev(incident.severity)
+        sev = severity_name(incident.severity)
         with self._tx():
             row = self.db.execute("SELECT * FROM incidents WHERE key = ?", (key,)).fetchone()
             if row is None:
@@ -278,7 +273,7 @@ class IncidentStore:
                 previous = dict(row)
                 if row["status"] == "resolved":
                     kind = "reopened"
-                elif _SEV.get(sev, 0) > _SEV.get(row["severity"], 0):
+                elif severity_rank(sev) > severity_rank(row["severity"]):
                     kind = "escalated"
                 elif row["root_cause"] != spec["root_cause"] or row["severity"] != sev:
                     kind = "changed"

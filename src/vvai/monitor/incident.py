@@ -8,28 +8,17 @@ one root cause, evidence copied verbatim from the bundle, and safe recommended a
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, Field
 
+from vvai.common.severity import Severity, severity_rank
 
-class Severity(StrEnum):
-    info = "info"
-    warning = "warning"
-    error = "error"
-    critical = "critical"
-
-    @property
-    def rank(self) -> int:
-        return _RANK[self.value]
+__all__ = ["MAX_EVIDENCE", "Action", "Evidence", "Finding", "Incident", "Severity", "severity_rank"]
 
 
-_RANK = {"info": 0, "warning": 1, "error": 2, "critical": 3}
-
-
-def severity_rank(value: str | Severity) -> int:
-    return _RANK.get(value.value if isinstance(value, Severity) else str(value), 0)
+#: At most this many evidence lines per incident (the engine keeps the first ones; alerts print them).
+MAX_EVIDENCE = 6
 
 
 class Evidence(BaseModel):

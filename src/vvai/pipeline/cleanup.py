@@ -20,7 +20,6 @@ total size of the configured folders exceeds ``max_total_bytes``, delete the old
 from __future__ import annotations
 
 import os
-import re
 import stat
 import time
 from dataclasses import dataclass, field
@@ -28,41 +27,21 @@ from pathlib import Path
 from typing import Any
 
 from vvai.common.errors import ConfigError
+from vvai.common.folders import CLEANABLE_FOLDERS, PROTECTED_FOLDERS, ROTATED_LOG, SHIPPED_ONLY_FOLDERS
 from vvai.common.hashing import sha256_file
 from vvai.common.jsonlog import JsonLineLogger
+from vvai.common.sizes import parse_size
 from vvai.pipeline.layout import Layout
 from vvai.pipeline.ledger import ExportLedger
 from vvai.pipeline.signature import SignatureFile
 
+__all__ = ["DEFAULT_FOLDERS", "CleanupPolicy", "CleanupReport", "cleanup", "parse_size"]
+
 COMPONENT = "cleanup"
-DEFAULT_FOLDERS = ("processed", "corrupted", "logs")
-ROTATED_LOG = re.compile(r"\.log\.\d+(\.gz)?$|\.log-\d{8}.*$|\.log\.gz$")
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.IGNORECASE)
-_UNITS = {
-    "": 1,
-    "b": 1,
-    "k": 10**3,
-    "kb": 10**3,
-    "kib": 2**10,
-    "m": 10**6,
-    "mb": 10**6,
-    "mib": 2**20,
-    "g": 10**9,
-    "gb": 10**9,
-    "gib": 2**30,
-    "t": 10**12,
-    "tb": 10**12,
-    "tib": 2**40,
-}
-
-
-def parse_size(text: str) -> int:
-    """``"500M"``, ``"2GiB"``, ``"1048576"`` -> bytes."""
-    m = _SIZE.match(text)
-    unit = (m.group(2) or "").lower() if m else ""
-    if not m or unit not in _UNITS:
-        raise ConfigError(f"not a size: {text!r}", hint="use a number with an optional unit, e.g. 500M or 2GiB")
-    return int(float(m.group(1)) * _UNITS[unit])
+# The one list of what may be cleaned lives in vvai.common.folders (the monitor and the executor
+# read it too). processed/ is also listed here because the operator's command may clean it, but
+# only of files the exporter confirmed shipped (see ``require_shipped``).
+DEFAULT_FOLDERS = SHIPPED_ONLY_FOLDERS + CLEANABLE_FOLDERS
 
 
 @dataclass(frozen=True)
@@ -113,7 +92,7 @@ def _check_folders(layout: Layout, names: tuple[str, ...]) -> dict[str, Path]:
     known = layout.folders()
     out: dict[str, Path] = {}
     for name in names:
-        if name not in known or name == "input":
+        if name not in known or (name in PROTECTED_FOLDERS and name not in SHIPPED_ONLY_FOLDERS):
             raise ConfigError(
                 f"cleanup does not manage folder {name!r}", hint=f"choose among {', '.join(DEFAULT_FOLDERS)}"
             )
@@ -163,14 +142,14 @@ def cleanup(
         ledger = ExportLedger(layout.export_ledger).entries() if policy.require_shipped else {}
 
         def deletable(c: _Candidate) -> bool:
-            if c.folder != "processed" or not policy.require_shipped:
+            if c.folder not in SHIPPED_ONLY_FOLDERS or not policy.require_shipped:
                 return True
-            rel = f"processed/{c.name}"
+            rel = f"{c.folder}/{c.name}"
             entry = ledger.get(rel)
             if (
                 entry
                 and entry.get("size") == c.size
-                and ExportLedger.confirms(entry, sha256=sha256_file(layout.processed / c.name), size=c.size)
+                and ExportLedger.confirms(entry, sha256=sha256_file(layout.root / rel), size=c.size)
             ):
                 return True
             report.kept_unshipped.append(rel)

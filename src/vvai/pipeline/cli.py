@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape as esc
 
+from vvai.common.cliguard import guarded
 from vvai.common.errors import IntegrityError, VvaiError
+from vvai.common.redact import redact
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -25,6 +28,7 @@ def _layout(root: str | None):
 
 
 @app.command("make-samples")
+@guarded
 def make_samples(
     out: Path = typer.Argument(..., help="Folder to write the sample videos into."),
     count: int = typer.Option(3, min=1, help="How many normal sample videos."),
@@ -44,10 +48,11 @@ def make_samples(
         print_json(index)
         return
     for f in index["files"]:
-        console.print(f"{f['kind']:>9}  {out / f['name']}" + (f"  ({f['cuts']} cuts)" if "cuts" in f else ""))
+        console.print(f"{f['kind']:>9}  {esc(str(out / f['name']))}" + (f"  ({f['cuts']} cuts)" if "cuts" in f else ""))
 
 
 @app.command()
+@guarded
 def scan(
     root: str = typer.Option(None, "--root", help=ROOT_HELP),
     once: bool = typer.Option(False, "--once", help="Scan what is ready now and exit (default)."),
@@ -68,13 +73,13 @@ def scan(
 
     def show(r) -> None:
         detail = f"{r.scenes} scenes, {r.frames} frames" if r.status == "processed" else (r.reason or "")
-        console.print(f"{r.status:>9}  {r.file}  {detail}")
+        console.print(f"{r.status:>9}  {r.file}  {detail}", markup=False, highlight=False)
 
     scanner = Scanner(layout, settle_s=settle, on_result=None if json_out else show)
     if json_out or watch:
         summary = scanner.watch(interval) if watch else scanner.run_once()
     else:
-        with console.status(f"scanning {layout.input} ..."):
+        with console.status(f"scanning {esc(str(layout.input))} ..."):
             summary = scanner.run_once()
     if json_out:
         print_json(summary.to_json())
@@ -86,6 +91,7 @@ def scan(
 
 
 @app.command()
+@guarded
 def verify(
     root: str = typer.Option(None, "--root", help=ROOT_HELP),
     json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
@@ -100,11 +106,12 @@ def verify(
         print_json(report.to_json())
     else:
         for m in report.mismatches:
-            console.print(f"[red]MISMATCH[/red] {m['file']}: {m['field']} expected {m['expected']} got {m['actual']}")
+            console.print(f"[red]MISMATCH[/red] {esc(str(m['file']))}: {esc(str(m['field']))} expected "
+                          f"{esc(str(m['expected']))} got {esc(str(m['actual']))}")
         for rel in report.missing:
-            console.print(f"[red]MISSING[/red]  {rel}")
+            console.print(f"[red]MISSING[/red]  {esc(str(rel))}")
         for rel in report.unsigned:
-            console.print(f"[yellow]unsigned[/yellow] {rel}")
+            console.print(f"[yellow]unsigned[/yellow] {esc(str(rel))}")
         console.print(f"checked {report.checked} file(s): {'OK' if report.ok else 'FAILED'}")
     if not report.ok:
         raise IntegrityError(
@@ -114,6 +121,7 @@ def verify(
 
 
 @app.command()
+@guarded
 def cleanup(
     root: str = typer.Option(None, "--root", help=ROOT_HELP),
     max_age_days: float = typer.Option(None, "--max-age-days", min=0.0, help="Delete files older than this."),
@@ -145,11 +153,11 @@ def cleanup(
         return
     verb = "would remove" if dry_run else "removed"
     for r in report.removed:
-        console.print(f"{verb}  {r['file']}  ({r['size']} bytes, {r['reason']})")
+        console.print(f"{verb}  {r['file']}  ({r['size']} bytes, {r['reason']})", markup=False, highlight=False)
     for rel in report.kept_unshipped:
-        console.print(f"kept (not shipped)  {rel}")
+        console.print(f"kept (not shipped)  {rel}", markup=False, highlight=False)
     for s in report.skipped:
-        console.print(f"skipped  {s['file']}: {s['reason']}")
+        console.print(f"skipped  {s['file']}: {s['reason']}", markup=False, highlight=False)
     console.print(
         f"{verb} {len(report.removed)} file(s); {report.total_after} bytes remain"
         + (" [yellow](still over budget)[/yellow]" if report.over_budget else "")
@@ -157,6 +165,7 @@ def cleanup(
 
 
 @app.command()
+@guarded
 def export(
     to: str = typer.Option(..., "--to", help="Destination folder or s3://bucket/prefix."),
     root: str = typer.Option(None, "--root", help=ROOT_HELP),
@@ -177,16 +186,17 @@ def export(
 
     layout = _layout(root)
     opts = ExportOptions(include_videos=videos, include_logs=logs, delete_after=delete_after, attempts=attempts)
-    target = make_target(to, endpoint_url=endpoint_url)
+    target = make_target(to, endpoint_url=endpoint_url, source_root=layout.root)
+    shown = esc(redact(to))
     if json_out:
         report = Exporter(layout, target, opts).run()
     else:
-        with console.status(f"exporting to {to} ...") as status:
+        with console.status(f"exporting to {shown} ...") as status:
             done = [0]
 
             def tick(rel: str, state: str) -> None:
                 done[0] += 1
-                status.update(f"exporting to {to}: {done[0]} file(s) handled, last {rel} ({state})")
+                status.update(f"exporting to {shown}: {done[0]} file(s) handled, last {esc(rel)} ({state})")
 
             report = Exporter(layout, target, opts, on_item=tick).run()
     if json_out:
@@ -197,11 +207,11 @@ def export(
             f"failed {len(report.failed)}, pending {len(report.pending)}, deleted {len(report.deleted)}"
         )
         for f in report.failed:
-            console.print(f"[red]failed[/red] {f['file']}: {f['reason']}")
+            console.print(f"[red]failed[/red] {esc(str(f['file']))}: {esc(redact(str(f['reason'])))}")
     if not report.ok:
         first = report.failed[0]["reason"] if report.failed else "sweep stopped"
         raise FetchError(
-            f"{len(report.failed) + len(report.pending)} file(s) not shipped to {to}: {first}",
+            f"{len(report.failed) + len(report.pending)} file(s) not shipped to {redact(to)}: {first}",
             hint="check the destination; rerun export, shipped files are not sent twice",
         )
 
@@ -210,3 +220,10 @@ def export(
 from vvai.pipeline.summarizer.cli import summarize as _summarize  # noqa: E402
 
 app.command("summarize")(_summarize)
+
+# ratings of the summaries (stored in the monitor's history, next to the console's)
+from vvai.api.pipeline_cli import feedback as _feedback  # noqa: E402
+from vvai.api.pipeline_cli import feedback_export as _feedback_export  # noqa: E402
+
+app.command("feedback")(_feedback)
+app.command("feedback-export")(_feedback_export)

@@ -17,7 +17,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_ROOT = "/opt/vv-video-ai-system"
+from vvai.common.paths import DEFAULT_ROOT
+
 ROOT_ENV = "VVAI_PIPELINE_ROOT"
 
 #: Extensions the scanner treats as videos (lower case, with the dot).

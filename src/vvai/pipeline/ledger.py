@@ -16,8 +16,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from vvai.common.atomic import LockedJsonStore
 from vvai.common.jsonlog import now_rfc3339
-from vvai.pipeline.jsonstore import LockedJsonStore
 
 FORMAT = "vvai-export-ledger/1"
 

@@ -24,8 +24,6 @@ scanner runs per root (``.scanner.lock``).
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import json
 import os
 import signal
 import threading
@@ -35,10 +33,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vvai.common import jsonsafe
 from vvai.common.atomic import atomic_write_json
-from vvai.common.errors import LockedError
+from vvai.common.errors import ConfigError, LockedError
 from vvai.common.hashing import sha256_file
 from vvai.common.jsonlog import JsonLineLogger, now_rfc3339
+from vvai.common.locks import lock_fd
 from vvai.pipeline.analysis import AnalysisOptions, CorruptVideo, analyze_video
 from vvai.pipeline.fsops import free_stem, move_no_clobber
 from vvai.pipeline.layout import Layout, is_video_name, video_stem
@@ -46,6 +46,31 @@ from vvai.pipeline.signature import SignatureFile, record_for
 
 COMPONENT = "scene_scanner"
 PART_SUFFIX = ".part"
+
+
+def printable(text: str) -> str:
+    """A file name as text that can be logged and printed: undecodable bytes (``surrogateescape``)
+    become U+FFFD."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _name_hex(name: str) -> str:
+    return name.encode("utf-8", "surrogateescape").hex()
+
+
+def _not_a_candidate(e: os.DirEntry) -> str | None:
+    """Why an entry of input/ is not scanned, or None when it is a candidate."""
+    if e.is_symlink():
+        return "a symbolic link: never followed; move the real file in"
+    if e.is_dir(follow_symlinks=False):
+        return "a folder, not a video file"
+    if not e.is_file(follow_symlinks=False):
+        return "not a regular file (a FIFO, socket or device)"
+    if e.name.startswith("."):
+        return "a hidden name (a writer's temp file?); rename it to scan it"
+    if not is_video_name(printable(e.name)):
+        return "not a video file name (no video extension)"
+    return None
 
 
 class FileChanged(Exception):
@@ -85,7 +110,7 @@ def scanner_lock(layout: Layout) -> Iterator[None]:
     fd = os.open(layout.scanner_lock, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            lock_fd(fd, wait=False)
         except BlockingIOError as e:
             raise LockedError(
                 f"another scanner is running on {layout.root}", hint="stop it first, or point --root at another folder"
@@ -117,20 +142,32 @@ class Scanner:
         self.max_failures = max_failures
         self.on_result = on_result  # called after each file (the CLI prints it as it happens)
         self._failures: dict[str, int] = {}  # name -> unexpected failures in this process
+        self._ignored: dict[str, str] = {}  # name -> why it is left in input/ (logged once)
         self.stop = threading.Event()
 
     # -- readiness -------------------------------------------------------------------------
     def candidates(self) -> dict[str, tuple[int, int]]:
-        """Regular video files in input/ that no writer marked as partial, with (size, mtime_ns)."""
+        """Regular video files in input/ that no writer marked as partial, with (size, mtime_ns).
+
+        What is left alone gets one log line per name and reason (a symlink, a FIFO, a folder
+        named like a video, a hidden or non-video name): nothing sits in input/ unexplained. A
+        name that is not UTF-8 is a candidate too: :meth:`process` quarantines it with a reason."""
         out: dict[str, tuple[int, int]] = {}
+        ignored: dict[str, str] = {}
         with os.scandir(self.layout.input) as it:
             for e in it:
-                if e.name.endswith(PART_SUFFIX) or not is_video_name(e.name):
+                if e.name.endswith(PART_SUFFIX):
                     continue
-                if not e.is_file(follow_symlinks=False):
+                why = _not_a_candidate(e)
+                if why:
+                    ignored[e.name] = why
                     continue
                 st = e.stat(follow_symlinks=False)
                 out[e.name] = (st.st_size, st.st_mtime_ns)
+        for name, why in ignored.items():
+            if self._ignored.get(name) != why:
+                self.log.warning(f"left in input/: {printable(name)} ({why})", file=printable(name), reason=why)
+        self._ignored = ignored
         return out
 
     def look(self) -> tuple[list[str], list[str]]:
@@ -153,6 +190,10 @@ class Scanner:
     # -- one file --------------------------------------------------------------------------
     def process(self, name: str) -> ScanResult:
         src = self.layout.input / name
+        if printable(name) != name:  # bytes that are not UTF-8: quarantined under a readable name
+            sha = sha256_file(src)
+            return self._quarantine(src, sha, src.stat().st_size,
+                                    CorruptVideo(f"file name is not UTF-8 (bytes {_name_hex(name)})", "BadFileName"))
         st = src.stat()
         size = st.st_size
         self.log.info(f"decode start: {name}", file=name, size_bytes=size)
@@ -227,22 +268,23 @@ class Scanner:
                 continue
             if not os.path.lexists(analytic) and not os.path.lexists(folder / f"{stem}.summary.json"):
                 return stem
-            with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
-                if json.loads(analytic.read_text(encoding="utf-8"))["video"]["sha256"] == sha:
+            with contextlib.suppress(OSError, ValueError, KeyError, TypeError, ConfigError):
+                if jsonsafe.load_file(analytic)["video"]["sha256"] == sha:
                     return stem
         raise FileExistsError(f"no free name for {name} in {folder}")
 
     def _quarantine(self, src: Path, sha: str, size: int, err: CorruptVideo) -> ScanResult:
         folder = self.layout.corrupted
-        stem = free_stem(folder, video_stem(src.name), (src.suffix, ".reason.json"))
-        final_name = stem + src.suffix
+        shown = printable(src.name)
+        stem = free_stem(folder, video_stem(shown).replace("\ufffd", "_"), (src.suffix, ".reason.json"))
+        final_name = stem + printable(src.suffix).replace("\ufffd", "_")
         sidecar = folder / f"{stem}.reason.json"
         atomic_write_json(
             sidecar,
             {
                 "format": "vv-reason/1",
                 "file": final_name,
-                "original_name": src.name,
+                "original_name": shown,
                 "reason": err.reason,
                 "error": err.error,
                 "detected": now_rfc3339(),
@@ -258,14 +300,14 @@ class Scanner:
             record_for(self.layout.root, sidecar, kind="sidecar", component=COMPONENT, derived_from=video_rec.rel),
         )
         self.log.error(
-            f"giving up on {src.name}: {err.reason} (moved to corrupted)",
-            file=src.name,
+            f"giving up on {shown}: {err.reason} (moved to corrupted)",
+            file=shown,
             size_bytes=size,
             error=err.error,
             moved_to=self.layout.rel(dst),
         )
         return ScanResult(
-            file=src.name,
+            file=shown,
             status="corrupted",
             moved_to=self.layout.rel(dst),
             output=self.layout.rel(sidecar),
@@ -292,7 +334,8 @@ class Scanner:
         try:
             return self.process(name)
         except FileNotFoundError:
-            return ScanResult(file=name, status="failed", reason="vanished from input/ before it was scanned")
+            return ScanResult(file=printable(name), status="failed",
+                              reason="vanished from input/ before it was scanned")
         except FileChanged as e:  # not the file's fault: retried once it is stable, not counted
             self.log.warning(f"{e}; left in input/ for a retry", file=name)
             return ScanResult(file=name, status="failed", reason=str(e))
@@ -306,13 +349,14 @@ class Scanner:
                     return self._quarantine(src, sha256_file(src), src.stat().st_size, err)
                 except OSError as e2:
                     e = e2
+            shown = printable(name)
             self.log.error(
-                f"scan of {name} failed (attempt {n}), left in input/ for a retry: {e}",
-                file=name,
+                f"scan of {shown} failed (attempt {n}), left in input/ for a retry: {printable(str(e))}",
+                file=shown,
                 error=type(e).__name__,
                 attempt=n,
             )
-            return ScanResult(file=name, status="failed", reason=f"{type(e).__name__}: {e}")
+            return ScanResult(file=shown, status="failed", reason=f"{type(e).__name__}: {printable(str(e))}")
 
     def _add(self, summary: RunSummary, result: ScanResult) -> None:
         summary.results.append(result)
@@ -346,7 +390,11 @@ class Scanner:
                 self.log.info("watching input/", interval_s=interval_s, settle_s=self.settle_s)
                 loops = 0
                 while not self.stop.is_set():
-                    ready, summary.waiting = self.look()
+                    try:
+                        ready, summary.waiting = self.look()
+                    except OSError as e:  # input/ gone or unreadable for a moment: say so, keep watching
+                        self.log.error(f"cannot list {self.layout.input}: {e.strerror}", error=type(e).__name__)
+                        ready = []
                     for name in ready:
                         if self.stop.is_set():
                             break

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from vvai.common.atomic import LockedJsonStore
 from vvai.common.hashing import sha256_file
 from vvai.common.jsonlog import now_rfc3339
-from vvai.pipeline.jsonstore import LockedJsonStore
 
 FORMAT = "vv-signature/1"
 

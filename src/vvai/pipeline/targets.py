@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from vvai.common.atomic import atomic_writer
 from vvai.common.errors import ConfigError
+from vvai.common.redact import redact
 
 _CHUNK = 1 << 20
 
@@ -172,9 +173,25 @@ class S3Target:
         return isinstance(exc, BotoConnectionError | HTTPClientError)
 
 
-def make_target(dest: str, *, endpoint_url: str | None = None) -> FolderTarget | S3Target:
+def make_target(dest: str, *, endpoint_url: str | None = None, source_root: Path | None = None
+                ) -> FolderTarget | S3Target:
+    """The exporter's destination. A folder inside the pipeline root (``source_root``: the root
+    itself, ``processed/``...) or an empty one (the current folder) is refused: shipping onto the
+    source records files as shipped whose only copies cleanup then deletes."""
+    if not dest or not dest.strip():
+        raise ConfigError("--to is empty", hint="give a destination folder outside the pipeline root, or s3://...")
     if dest.startswith("s3://"):
+        if "@" in dest[5:].split("/", 1)[0]:
+            raise ConfigError(f"{redact(dest)}: credentials do not belong in an s3:// URL",
+                              hint="give them by AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile")
         return S3Target(dest, endpoint_url=endpoint_url)
     if "://" in dest:
-        raise ConfigError(f"unsupported destination {dest!r}", hint="use a folder path or s3://bucket/prefix")
-    return FolderTarget(Path(dest))
+        raise ConfigError(f"unsupported destination {redact(dest)!r}", hint="use a folder path or s3://bucket/prefix")
+    target = FolderTarget(Path(dest))
+    if source_root is not None:
+        src = Path(os.path.realpath(source_root))
+        real = Path(os.path.realpath(target.dest))
+        if real == src or src in real.parents:
+            raise ConfigError(f"--to {dest} is inside the pipeline root {source_root}",
+                              hint="ship to a folder outside it (the exporter would ship files onto themselves)")
+    return target

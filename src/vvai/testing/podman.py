@@ -90,6 +90,11 @@ class PodmanEngine:
         env["TMPDIR"] = str(self.root / "tmp")
         return env
 
+    def write_config(self) -> dict[str, str]:
+        """Write the private configuration (no service started); return the variables that select it."""
+        self._write_config()
+        return {k: self.env[k] for k in ("CONTAINERS_CONF", "CONTAINERS_STORAGE_CONF", "TMPDIR")}
+
     def _write_config(self) -> None:
         for d in (self.conf_dir, self.workdir, self.root / "tmp", self.root / "storage",
                   self.root / "run", self.root / "engine-tmp", self.root / "volumes"):
@@ -276,3 +281,23 @@ class PodmanEngine:
                     str(tar_path), tag)
         tar_path.unlink()
         return tag
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m vvai.testing.podman env ROOT``: write ROOT's private config, print ``KEY=VALUE``
+    lines that point ``podman`` (CLI) at it (scripts such as deploy/build-images.sh read them)."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 2 or args[0] != "env":
+        print("usage: python -m vvai.testing.podman env ROOT", file=sys.stderr)
+        return 2
+    engine = PodmanEngine(args[1])
+    for key, value in engine.write_config().items():
+        print(f"{key}={value}")
+    print(f"DOCKER_HOST={engine.socket_url}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -21,7 +21,7 @@ Example::
     url = "http://127.0.0.1:9090"
     queries = { vv_scene_processing_seconds = "vv_scene_processing_seconds" }
 
-    [thresholds]                               # vvai.monitor.diagnose.settings.DetectorSettings
+    [thresholds]                               # vvai.monitor.detect.settings.DetectorSettings
     error_burst_min = 5
 
     [benchmarks.scene_summarizer]
@@ -43,11 +43,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from vvai.common.errors import ConfigError
+from vvai.common.paths import DEFAULT_ROOT
+from vvai.common.severity import check_severity
 from vvai.monitor.config.actions import ActionsConfig
 from vvai.monitor.config.api import ApiConfig
 from vvai.monitor.config.llm import LLMConfig
 
-DEFAULT_ROOT = "/opt/vv-video-ai-system"
 SEARCH_PATHS = ("vvai.toml", "/etc/vvai/vvai.toml")
 
 
@@ -124,9 +125,7 @@ class AlertsConfig(_Strict):
     @field_validator("min_severity")
     @classmethod
     def _sev(cls, v: str) -> str:
-        if v not in ("info", "warning", "error", "critical"):
-            raise ValueError("must be one of info, warning, error, critical")
-        return v
+        return check_severity(v)
 
     @field_validator("urls")
     @classmethod
@@ -174,7 +173,7 @@ class Config(_Strict):
 
     def detector_settings(self) -> Any:
         """The diagnosis thresholds (``DetectorSettings``) with this file's overrides."""
-        from vvai.monitor.diagnose.settings import DetectorSettings
+        from vvai.monitor.detect.settings import DetectorSettings
 
         return DetectorSettings(**self.thresholds)
 
@@ -231,16 +230,14 @@ def parse_config(data: dict[str, Any], name: str = "vvai.toml") -> Config:
     except ValidationError as e:
         _raise_first(name, e)
         raise  # unreachable
-    try:
-        from vvai.monitor.diagnose.settings import DetectorSettings
+    from vvai.monitor.detect.settings import DetectorSettings
 
-        for key in cfg.thresholds:
-            if key not in DetectorSettings.model_fields:
-                raise ConfigError(f"{name}: thresholds.{key}: unknown key",
-                                  hint="see vvai.monitor.diagnose.settings.DetectorSettings for the thresholds")
+    for key in cfg.thresholds:
+        if key not in DetectorSettings.model_fields:
+            raise ConfigError(f"{name}: thresholds.{key}: unknown key",
+                              hint="see vvai.monitor.detect.settings.DetectorSettings for the thresholds")
+    try:
         cfg.detector_settings()
-    except ImportError:
-        pass  # diagnosis engine not installed: thresholds checked when it is
     except ValidationError as e:
         _raise_first(name, e, prefix="thresholds.")
     for comp, bench in cfg.benchmarks.items():

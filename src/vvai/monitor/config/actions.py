@@ -12,6 +12,9 @@ nothing else runs by itself.
     breaker_failures = 3
     breaker_reset_s = 3600
     approval_ttl_s = 3600
+    settle_s = 30               # added: post-condition settle time
+    min_failures = 3            # added: failures naming a file before it may be quarantined
+    restart_timeout_s = 5       # added: graceful stop timeout of a restart
 """
 
 from __future__ import annotations
@@ -44,6 +47,10 @@ class ActionLimits(_Strict):
     breaker_failures: int = Field(3, ge=1)
     breaker_reset_s: float = Field(3600.0, ge=1)
     approval_ttl_s: float = Field(3600.0, ge=1)
+    # added by the executor (vvai.actions): post-condition settle time T and quarantine evidence N
+    settle_s: float = Field(30.0, ge=0)  # a restarted container must stay up this long to be "effective"
+    min_failures: int = Field(3, ge=1)  # a file is quarantined only when named by at least this many failures
+    restart_timeout_s: int = Field(5, ge=0)  # seconds the engine waits for a graceful stop before SIGKILL
 
 
 class ActionsConfig(_Strict):

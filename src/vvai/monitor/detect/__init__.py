@@ -7,8 +7,8 @@ knowledge base turn their findings into incidents. ``run_all`` runs them in a fi
 from __future__ import annotations
 
 from vvai.monitor.bundle import Bundle
-from vvai.monitor.detect.common import Context
-from vvai.monitor.diagnose.settings import DetectorSettings
+from vvai.monitor.detect.context import Context
+from vvai.monitor.detect.settings import DetectorSettings
 from vvai.monitor.incident import Finding
 
 

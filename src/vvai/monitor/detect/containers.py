@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from vvai.monitor.detect.common import Context, ev_event, ev_line, ev_record, is_error_line
+from vvai.monitor.detect.context import Context
+from vvai.monitor.detect.errorlines import is_error_line
+from vvai.monitor.detect.evidence import ev_event, ev_line, ev_record
 from vvai.monitor.incident import Evidence, Finding, Severity
 
 PLANNED_EXIT = {0, 143}  # clean exit / SIGTERM from a stop: not a failure

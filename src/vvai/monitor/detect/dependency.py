@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import re
 
-from vvai.monitor.detect.common import NETWORK_RE, Context, ev_event
+from vvai.monitor.detect.context import Context
+from vvai.monitor.detect.errorlines import NETWORK_RE
+from vvai.monitor.detect.evidence import ev_event
 from vvai.monitor.incident import Evidence, Finding, Severity
 
 KNOWN_SERVICES = (

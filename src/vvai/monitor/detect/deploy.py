@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 
-from vvai.monitor.detect.common import Context, ev_app, ev_event
+from vvai.monitor.detect.context import Context
+from vvai.monitor.detect.evidence import ev_app, ev_event
 from vvai.monitor.incident import Finding, Severity
 
 MODEL_ERR_RE = re.compile(

@@ -12,7 +12,8 @@ import json
 import re
 from collections.abc import Iterator
 
-from vvai.monitor.detect.common import Context, clip, ev_app, ev_file, ev_line
+from vvai.monitor.detect.context import Context
+from vvai.monitor.detect.evidence import clip, ev_app, ev_file, ev_line
 from vvai.monitor.incident import Evidence
 
 HEX_RE = re.compile(r"(?<![0-9A-Za-z])(?:sha\d*[:=-])?([0-9a-fA-F]{32}|[0-9a-fA-F]{40}|[0-9a-fA-F]{64}|"

@@ -16,7 +16,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from vvai.monitor.detect.common import Context, ev_app, ev_file, ev_line, ev_record, fmt_bytes
+from vvai.common.sizes import fmt_bytes
+from vvai.monitor.detect.context import Context
+from vvai.monitor.detect.evidence import ev_app, ev_file, ev_line, ev_record
 from vvai.monitor.incident import Evidence, Finding, Severity
 
 ENOSPC_RE = re.compile(

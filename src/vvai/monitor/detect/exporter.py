@@ -6,7 +6,9 @@ error counter. Retried transient warnings do not count: only errors repeating ov
 
 from __future__ import annotations
 
-from vvai.monitor.detect.common import NETWORK_RE, Context, ev_record
+from vvai.monitor.detect.context import Context
+from vvai.monitor.detect.errorlines import NETWORK_RE
+from vvai.monitor.detect.evidence import ev_record
 from vvai.monitor.incident import Finding, Severity
 
 

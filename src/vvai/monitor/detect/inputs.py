@@ -11,7 +11,9 @@ import bisect
 from collections import Counter
 from datetime import timedelta
 
-from vvai.monitor.detect.common import NETWORK_RE, Context, ev_app, ev_line, first_file
+from vvai.monitor.detect.context import Context
+from vvai.monitor.detect.errorlines import NETWORK_RE
+from vvai.monitor.detect.evidence import ev_app, ev_line, first_file
 from vvai.monitor.incident import Evidence, Finding, Severity
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 import re
 
-from vvai.monitor.detect.common import Context, ev_file
+from vvai.monitor.detect.context import Context
 from vvai.monitor.detect.digests import file_named, mismatches
+from vvai.monitor.detect.evidence import ev_file
 from vvai.monitor.incident import Evidence, Finding, Severity
 
 MISMATCH_RE = re.compile(

@@ -1,60 +1,36 @@
 """Error bursts and never-seen log templates.
 
 Error lines are grouped into templates by the project's template miner
-(``vvai.monitor.templates.miner.TemplateMiner``) or, until it is available, drain3 directly. A
-burst is many error occurrences in one component; its templates, first occurrence and texts feed
-the knowledge base's pattern conditions. A template first seen after the early part of the
-window and repeating is reported as ``new_template``.
+(``vvai.monitor.templates.miner.TemplateMiner``). A burst is many error occurrences in one
+component; its templates, first occurrence and texts feed the knowledge base's pattern
+conditions. A template first seen after the early part of the window and repeating is reported
+as ``new_template``.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 
-from vvai.monitor.detect.common import Context
+from vvai.monitor.detect.context import Context
 from vvai.monitor.incident import Finding, Severity
+from vvai.monitor.templates.miner import TemplateMiner
 
 
 class _Miner:
-    """Adapter: the project's miner when present, drain3 otherwise. Returns a template string."""
+    """The project's template miner, answering with template strings."""
 
     def __init__(self) -> None:
-        self._impl = None
-        self._drain = None
-        try:
-            from vvai.monitor.templates.miner import TemplateMiner  # type: ignore[import-not-found]
-
-            self._impl = TemplateMiner()
-        except Exception:
-            import logging
-
-            from drain3 import TemplateMiner as DrainMiner
-            from drain3.template_miner_config import TemplateMinerConfig
-
-            logging.getLogger("drain3").setLevel(logging.WARNING)
-            cfg = TemplateMinerConfig()
-            cfg.profiling_enabled = False
-            cfg.drain_sim_th = 0.5
-            self._drain = DrainMiner(config=cfg)
+        self._impl = TemplateMiner()
 
     def add(self, text: str) -> str:
-        if self._impl is not None:
-            res = self._impl.add_message(text)
-            return str(getattr(res, "template", res))
-        r = self._drain.add_log_message(text)  # type: ignore[union-attr]
-        return str(r.get("template_mined") or text)
+        res = self._impl.add_message(text)
+        return str(getattr(res, "template", res))
 
     def final(self, text: str, fallback: str) -> str:
         """The template ``text`` belongs to once every message was mined (templates generalise
         as messages arrive, so the first answers are too specific)."""
-        try:
-            if self._impl is not None:
-                res = self._impl.match(text)
-                return str(res.template) if res is not None else fallback
-            cluster = self._drain.match(text)  # type: ignore[union-attr]
-            return cluster.get_template() if cluster is not None else fallback
-        except Exception:
-            return fallback
+        res = self._impl.match(text)
+        return str(res.template) if res is not None else fallback
 
 
 def _mask(text: str) -> str:

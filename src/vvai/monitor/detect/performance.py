@@ -19,7 +19,8 @@ import re
 import statistics
 from datetime import timedelta
 
-from vvai.monitor.detect.common import Context, ev_record
+from vvai.monitor.detect.context import Context
+from vvai.monitor.detect.evidence import ev_record
 from vvai.monitor.incident import Finding, Severity
 
 TIME_NAME = re.compile(r"process|duration|latency|inference|elapsed|handling|scene_time|runtime", re.IGNORECASE)
@@ -83,7 +84,7 @@ def _means(pair: dict[str, list], scale: float) -> list:
     """Mean processing time per scrape interval from a _sum/_count pair (resets handled)."""
     sums = {t: (inc, r) for t, inc, r in _increments(pair.get("sum", []))}
     out = []
-    for t, n, r in _increments(pair.get("count", [])):
+    for t, n, _r in _increments(pair.get("count", [])):
         s = sums.get(t)
         if s and n > 0:
             out.append((t, s[0] / n * scale, s[1]))

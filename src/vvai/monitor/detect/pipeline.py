@@ -3,9 +3,10 @@ All computed from pipeline.jsonl snapshots (disk space is detect/diskspace.py)."
 
 from __future__ import annotations
 
-from vvai.monitor.detect.common import Context, ev_record
+from vvai.common.timefmt import parse_ts
+from vvai.monitor.detect.context import Context
+from vvai.monitor.detect.evidence import ev_record
 from vvai.monitor.incident import Finding, Severity
-from vvai.monitor.timeutil import parse_ts
 
 OUTPUT_SUFFIXES = (".analytic.json", ".summary.json")
 

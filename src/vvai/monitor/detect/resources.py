@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from vvai.monitor.bundle import Record
-from vvai.monitor.detect.common import Context, ev_record
+from vvai.monitor.bundle import JsonRecord
+from vvai.monitor.detect.context import Context
+from vvai.monitor.detect.evidence import ev_record
 from vvai.monitor.incident import Finding, Severity
 
 
@@ -48,7 +49,7 @@ def detect(ctx: Context) -> list[Finding]:
     out: list[Finding] = []
     for comp in ctx.bundle.all_components():
         spec = ctx.bundle.components.get(comp)
-        rows: list[Record] = [r for r in ctx.stats_of(comp) if r.data.get("status", "running") == "running"]
+        rows: list[JsonRecord] = [r for r in ctx.stats_of(comp) if r.data.get("status", "running") == "running"]
         if not rows:
             continue
         if spec and spec.cpus:

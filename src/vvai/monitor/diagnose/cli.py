@@ -29,12 +29,23 @@ def diagnose(
 
 
 def score(
-    corpus: str = typer.Argument(..., help="Folder of bundles, each with an expected.json."),
+    corpus: str = typer.Argument(None, help="Folder of bundles, each with an expected.json."),
     json_out: bool = typer.Option(False, "--json", help="Print the per-category scores as JSON."),
     kb: list[str] = typer.Option(None, "--kb", help="Extra knowledge-base YAML."),
+    feedback: bool = typer.Option(False, "--feedback", help="Instead: accuracy by operator verdict in the history."),
+    config: str = typer.Option(None, "--config", "-c", help="vvai.toml whose [store] holds the history."),
 ) -> None:
-    """Score diagnoses against expected.json: per-category precision and recall."""
+    """Score diagnoses against expected.json (per-category precision and recall), or by operator verdicts."""
     from vvai.common.output import console, print_json
+
+    if feedback:
+        from vvai.api.verdicts import feedback_report, render_feedback
+
+        report = feedback_report(config)
+        print_json(report) if json_out else render_feedback(report, console)
+        return
+    if corpus is None:
+        raise typer.BadParameter("give a CORPUS folder, or --feedback")
     from vvai.monitor.diagnose.kb import load_kb
     from vvai.monitor.diagnose.scoring import render_scores, score_corpus
 

@@ -1,49 +1,44 @@
 """The deterministic diagnosis engine: detectors -> findings -> knowledge-base signatures ->
 incidents, with correlation, grounded evidence and safety rules on actions.
 
-Safety is enforced here, not in the (user-editable) knowledge base: never clean up input/ or
-processed/ (data would be lost), restart only the incident's own culprit, quarantine only a named
-file. A healthy bundle yields no incident: findings no signature claims are dropped.
+Safety is enforced here, not in the (user-editable) knowledge base, as an allow-list
+(:data:`SAFETY_RULES`: an action type without a rule is dropped): clean up only a folder of
+``vvai.common.folders.CLEANABLE_FOLDERS`` (never input/ or processed/), restart or resize only the
+incident's own culprit, quarantine only its named file. Template fields are made and documented
+in :mod:`.fields`, rendered by :mod:`.render`. A healthy bundle yields no incident: findings no
+signature claims are dropped.
 """
 
 from __future__ import annotations
 
 import re
-import string
+from collections.abc import Callable
 from typing import Any
 
+from vvai.common.folders import is_cleanable
 from vvai.monitor.bundle import Bundle
 from vvai.monitor.correlate import corpus, related
 from vvai.monitor.detect import run_all
-from vvai.monitor.detect.common import Context, fmt_bytes
+from vvai.monitor.detect.context import Context
+from vvai.monitor.detect.settings import DetectorSettings
+from vvai.monitor.diagnose.fields import template_values
 from vvai.monitor.diagnose.kb import KnowledgeBase, Signature, load_kb
-from vvai.monitor.diagnose.settings import DetectorSettings
-from vvai.monitor.incident import Action, Evidence, Finding, Incident, Severity
+from vvai.monitor.diagnose.render import render
+from vvai.monitor.incident import MAX_EVIDENCE, Action, Evidence, Finding, Incident, Severity
 
-PROTECTED_FOLDERS = {"input", "processed"}
-SAFE_CLEANUP = ("corrupted", "logs", "tmp", "cache")
-MAX_EVIDENCE = 6
-INPUT_FILE_RE = re.compile(r"\.(mp4|mkv|avi|mov|ts|webm|m4v|flv|h264|h265|hevc|mpg|mpeg|3gp|analytic\.json)$",
-                           re.IGNORECASE)
+SafetyRule = Callable[[Action, str, "str | None"], bool]
 
-
-class _Fmt(string.Formatter):
-    def get_value(self, key, args, kwargs):  # type: ignore[override]
-        v = kwargs.get(key) if isinstance(key, str) else None
-        return "?" if v is None else v
-
-    def format_field(self, value, format_spec):  # type: ignore[override]
-        try:
-            return super().format_field(value, format_spec)
-        except (ValueError, TypeError):
-            return str(value)
-
-
-_FMT = _Fmt()
-
-
-def render(template: str, values: dict[str, Any]) -> str:
-    return _FMT.vformat(template, (), values)
+#: The only action types the engine recommends, each with the condition it must meet
+#: (action, culprit component, incident file). Anything else is dropped: default deny.
+SAFETY_RULES: dict[str, SafetyRule] = {
+    "alert": lambda a, comp, file: True,
+    "cleanup": lambda a, comp, file: is_cleanable(a.target),
+    "restart": lambda a, comp, file: a.target == comp,  # never restart an innocent component
+    "quarantine": lambda a, comp, file: bool(a.target) and a.target == file,
+    "suggest_limits": lambda a, comp, file: a.target == comp,
+    "suggest_rollback": lambda a, comp, file: bool(a.target),
+    "rollback_model": lambda a, comp, file: True,  # the active model: no target to check
+}
 
 
 class Diagnoser:
@@ -126,7 +121,7 @@ class Diagnoser:
         for b in sig.boosts:
             if related(ctx, trig, everything, b.kinds(), b.scope):
                 confidence += b.add
-        values = self._values(ctx, trig, required, used, file)
+        values = template_values(ctx, trig, required, used, file)
         root = render(sig.root_cause, values)
         actions = self._actions(sig, values, trig.component, file)
         evidence = self._evidence(trig, required, used)
@@ -137,70 +132,6 @@ class Diagnoser:
                        root_cause=" ".join(root.split()), evidence=evidence, actions=actions, signature=sig.id,
                        timeline=sorted(used, key=lambda f: f.ts), first_seen=first, last_seen=last)
         return inc, used
-
-    def _values(self, ctx: Context, trig: Finding, required: list[Finding], used: list[Finding],
-                file: str | None) -> dict[str, Any]:
-        b = ctx.bundle
-        spec = b.components.get(trig.component)
-        v: dict[str, Any] = dict(trig.attrs)
-        v.update(component=trig.component, file=file, role=ctx.roles.get(trig.component, "other"),
-                 image=spec.image if spec else None,
-                 mem_limit=fmt_bytes(spec.mem_limit_bytes) if spec and spec.mem_limit_bytes else "configured",
-                 cpus=f"{spec.cpus:g}" if spec and spec.cpus else "?")
-        for f in required:
-            for k, val in f.attrs.items():
-                v.setdefault(f"req_{f.kind}_{k}", val)
-        if required:
-            starts = []
-            for f in required:
-                times = [t for t in (f.attrs.get("times") or []) if t >= trig.ts]
-                starts.append(times[0] if times else f.ts)
-            delay = (min(starts) - trig.ts).total_seconds() / 60
-            v["req_delay_text"] = f"{max(delay, 0):.0f} min"
-        hours = max((trig.end - trig.ts).total_seconds() / 3600, 0)
-        v["hours_text"] = f"{hours * 60:.0f} min" if hours < 1.5 else f"{hours:.1f} h"
-        size = trig.attrs.get("size_bytes")
-        poison = next((f for f in used if f.kind == "poison_input" and f.file == file), None)
-        if size is None and poison:
-            size = poison.attrs.get("size_bytes")
-        v["size_text"] = f", {fmt_bytes(size)}" if size else ""
-        # quarantine moves pipeline inputs (videos, analytics) into corrupted/; never a model file
-        v["input_file"] = file if file and INPUT_FILE_RE.search(file) else None
-        v["file_text"] = (f" while processing {file}" + (f" ({fmt_bytes(size)})" if size else "")) if file else ""
-        errs = [e.text for e in ctx.errors(trig.component) if e.text.strip()]
-        texts = trig.attrs.get("texts") or []
-        top = (texts[-1] if texts and trig.kind == "crash_loop" else None) or (errs[0] if errs else None) \
-            or trig.attrs.get("top_template") or trig.summary
-        v["top_error"] = " ".join(str(top).split())[:200]
-        codes = trig.attrs.get("exit_codes") or []
-        v["exit_codes_text"] = ", ".join(str(c) for c in codes) or "?"
-        deps = trig.attrs.get("dependents") or []
-        v["dependents_text"] = " and ".join(deps) or "its dependents"
-        v["in_bundle"] = bool(trig.attrs.get("in_bundle"))
-        model = b.model or {}
-        v["model_name"] = model.get("name") or "model"
-        v["model_version"] = trig.attrs.get("new_version") or model.get("version") or ""
-        v["previous_model_version"] = model.get("previous_version")
-        mc = next((f for f in used if f.kind == "model_change"), None)
-        if mc:
-            v["model_version"] = mc.attrs.get("new_version")
-            v["previous_model_version"] = mc.attrs.get("old_version") or v["previous_model_version"]
-        v["model_change_text"] = (f" (updated from {v['previous_model_version']})"
-                                  if mc or (model.get("previous_version") and model.get("version") !=
-                                            model.get("previous_version")) else "")
-        down = next((f for f in used if f.kind == "component_down" and f.component == trig.component), None)
-        v["down_text"] = (f" (it has not been running for {down.attrs.get('minutes', 0):.0f} min)" if down else "")
-        if "mean_fraction" in trig.attrs:
-            v["mean_percent"] = f"{trig.attrs['mean_fraction'] * 100:.0f}"
-        if trig.kind == "disk_full":
-            v["used_percent"] = f"{trig.attrs.get('used_fraction', 0) * 100:.1f}"
-            v["free_text"] = fmt_bytes(trig.attrs.get("free_bytes"))
-            sizes = trig.attrs.get("folder_bytes") or {}
-            biggest = trig.attrs.get("biggest_folder")
-            v["biggest_text"] = f"; {biggest}/ holds {fmt_bytes(sizes.get(biggest))}" if biggest else ""
-            safe = {k: s for k, s in sizes.items() if k in SAFE_CLEANUP and s > 0}
-            v["cleanup_folder"] = max(safe, key=safe.get) if safe else None
-        return v
 
     def _actions(self, sig: Signature, values: dict[str, Any], component: str, file: str | None) -> list[Action]:
         out: list[Action] = []
@@ -219,16 +150,8 @@ class Diagnoser:
 
     @staticmethod
     def _safe(a: Action, component: str, file: str | None) -> bool:
-        if a.type == "cleanup":
-            parts = {p for p in re.split(r"[\\/]+", a.target or "") if p}
-            return bool(parts) and not (parts & PROTECTED_FOLDERS)
-        if a.type == "restart":
-            return a.target == component  # never restart an innocent component
-        if a.type == "quarantine":
-            return bool(a.target) and a.target == file
-        if a.type == "suggest_limits":
-            return a.target == component
-        return True
+        rule = SAFETY_RULES.get(a.type)
+        return rule is not None and rule(a, component, file)
 
     @staticmethod
     def _evidence(trig: Finding, required: list[Finding], used: list[Finding]) -> list[Evidence]:

@@ -1,7 +1,10 @@
 """The knowledge base: failure signatures as YAML data (see kb/signatures.yaml for the format).
 
 Users extend it without code: ``load_kb(extra=[path])`` adds signatures or replaces built-in ones
-with the same ``id``. Regexes are compiled at load time so a bad file fails early and clearly.
+with the same ``id``. Everything is checked at load time so a bad file fails early and clearly:
+the ``format: vvai-kb/1`` tag (required in the built-in file; a site file may omit it, but may
+not name another format), the schema, every regex, and every template (plain ``{field}`` names
+only, see :mod:`.render`; the fields themselves are documented in :mod:`.fields`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,10 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from vvai.common.errors import ConfigError
+from vvai.common.severity import check_severity
+from vvai.monitor.diagnose.render import template_problem
+
+FORMAT = "vvai-kb/1"
 
 ACTION_TYPES = {"alert", "restart", "cleanup", "quarantine", "suggest_limits", "suggest_rollback", "rollback_model"}
 
@@ -59,6 +66,14 @@ class ActionTemplate(BaseModel):
             raise ValueError(f"unknown action type {v!r} (one of {', '.join(sorted(ACTION_TYPES))})")
         return v
 
+    @field_validator("target")
+    @classmethod
+    def _target(cls, v: str | None) -> str | None:
+        problem = template_problem(v) if v else None
+        if problem:
+            raise ValueError(problem)
+        return v
+
 
 class Signature(BaseModel):
     id: str
@@ -79,8 +94,14 @@ class Signature(BaseModel):
     @field_validator("severity")
     @classmethod
     def _sev(cls, v: str) -> str:
-        if v not in ("info", "warning", "error", "critical"):
-            raise ValueError("severity must be info, warning, error or critical")
+        return check_severity(v)
+
+    @field_validator("root_cause")
+    @classmethod
+    def _template(cls, v: str) -> str:
+        problem = template_problem(v)
+        if problem:
+            raise ValueError(problem)
         return v
 
 
@@ -91,13 +112,17 @@ class KnowledgeBase(BaseModel):
         return sorted(self.signatures, key=lambda s: -s.priority)
 
 
-def _raw(text: str, origin: str) -> list[dict]:
+def _raw(text: str, origin: str, *, require_format: bool = False) -> list[dict]:
     try:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as e:
         raise ConfigError(f"knowledge base {origin} is not valid YAML: {e}", hint="fix the YAML syntax") from e
     if not isinstance(doc, dict) or not isinstance(doc.get("signatures"), list):
         raise ConfigError(f"knowledge base {origin} has no 'signatures' list", hint="see kb/signatures.yaml")
+    fmt = doc.get("format")
+    if (fmt is None and require_format) or (fmt is not None and fmt != FORMAT):
+        raise ConfigError(f"knowledge base {origin}: format is {fmt!r}, expected {FORMAT!r}",
+                          hint=f"start the file with 'format: {FORMAT}'")
     bad = [i for i, raw in enumerate(doc["signatures"]) if not isinstance(raw, dict) or not raw.get("id")]
     if bad:
         raise ConfigError(f"knowledge base {origin}: signature #{bad[0] + 1} is not a mapping with an id",
@@ -132,7 +157,7 @@ def load_kb(extra: list[str | Path] | None = None) -> KnowledgeBase:
     an existing id is merged over it (the keys it gives replace the built-in ones), so a site file
     can change just a root-cause sentence or a severity. ``enabled: false`` drops a signature."""
     text = resources.files("vvai.monitor").joinpath("kb/signatures.yaml").read_text(encoding="utf-8")
-    sigs = {r["id"]: r for r in _raw(text, "built-in signatures.yaml")}
+    sigs = {r["id"]: r for r in _raw(text, "built-in signatures.yaml", require_format=True)}
     for path in extra or []:
         p = Path(path)
         if not p.is_file():

@@ -1,42 +1,6 @@
-"""Every detector threshold in one pydantic model, so a config file can embed and override it."""
+"""Transition only: the thresholds moved to :mod:`vvai.monitor.detect.settings` (the detectors
+own them; diagnose imports detect, never the other way). Import from there."""
 
-from __future__ import annotations
+from vvai.monitor.detect.settings import DetectorSettings
 
-from pydantic import BaseModel, Field
-
-
-class DetectorSettings(BaseModel):
-    # crash loops / restarts
-    crash_loop_restarts_per_hour: float = Field(4, description="non-memory exits per hour for a crash loop")
-    crash_loop_min_exits: int = Field(3, description="never call a crash loop on fewer exits than this")
-    oom_min_kills: int = Field(1, description="OOM kills needed for an oom_kill finding")
-    poison_min_crashes: int = Field(3, description="failures on the same input to call it poison")
-    # logs
-    error_burst_min: int = Field(5, description="error lines of one component to call an error burst")
-    error_burst_per_hour: float = Field(6.0, description="error-line rate per hour for a burst")
-    new_template_min_count: int = Field(3, description="repeats of a template first seen mid-window")
-    # resources
-    cpu_saturation_fraction: float = Field(0.85, description="CPU use / cpus limit counted as saturated")
-    cpu_saturation_minutes: float = Field(10.0, description="how long saturation must last")
-    cpu_saturation_share: float = Field(0.8, description="share of samples above the fraction in that span")
-    mem_pressure_fraction: float = Field(0.92, description="mem use / mem_limit counted as near the limit")
-    mem_pressure_minutes: float = Field(10.0, description="how long memory must stay near the limit")
-    # performance
-    degradation_percent: float = Field(30.0, description="p50 increase over baseline to call degradation")
-    degradation_volume_tolerance: float = Field(0.35, description="relative volume change still 'similar'")
-    degradation_min_span_hours: float = Field(24.0, description="trend span needed without a benchmark")
-    # pipeline
-    backlog_min_files: int = Field(8, description="input files for a backlog")
-    backlog_min_growth: int = Field(5, description="growth of the input folder across the window")
-    stall_minutes: float = Field(10.0, description="minutes without progress while input waits")
-    orphan_delay_minutes: float = Field(10.0, description="expected time from analytic to summary")
-    orphan_min_files: int = Field(3, description="orphans needed for a finding")
-    processed_growth_min: int = Field(15, description="growth of processed/ that means nothing is shipped")
-    disk_full_fraction: float = Field(0.92, description="used / total counted as nearly full")
-    # exporter
-    export_min_failures: int = Field(3, description="failed shipments for an export failure")
-    export_min_minutes: float = Field(5.0, description="span the export failures must cover")
-    # deployment
-    deploy_window_minutes: float = Field(30.0, description="errors within this after a deploy are blamed on it")
-    # roles: component name -> scanner|summarizer|exporter|other (inferred from names when absent)
-    roles: dict[str, str] = Field(default_factory=dict)
+__all__ = ["DetectorSettings"]

@@ -16,15 +16,18 @@ def run(
     import signal
 
     from vvai.monitor.config import load_config
-    from vvai.monitor.service.daemon import MonitorService
+    from vvai.runtime import build_service
 
     cfg = load_config(config)
     if metrics_port is not None:
         cfg.metrics.port = metrics_port
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    svc = MonitorService(cfg)
+    svc = build_service(cfg)
     if svc.diagnoser is None:
         logging.getLogger("vvai.monitor").warning("diagnosis engine not installed: collecting only")
+    from vvai.api.server import start_api_if_enabled
+
+    api = start_api_if_enabled(cfg)  # [api] enabled = true: the console and API in this process
 
     def _stop(signum: int, _frame: object) -> None:
         logging.getLogger("vvai.monitor").info("signal %d: shutting down", signum)
@@ -33,6 +36,8 @@ def run(
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     svc.run()
+    if api is not None:
+        api.stop()
     svc.store.close()
 
 
@@ -45,10 +50,10 @@ def once(
     from vvai.common.output import console, print_json
     from vvai.monitor.capture import parse_duration
     from vvai.monitor.config import load_config
-    from vvai.monitor.service.daemon import MonitorService
+    from vvai.runtime import build_service
 
     cfg = load_config(config)
-    svc = MonitorService(cfg)
+    svc = build_service(cfg)
     try:
         res = svc.once(parse_duration(since) if since else None)
     finally:

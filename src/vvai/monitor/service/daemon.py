@@ -15,15 +15,17 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from vvai.common.severity import SEVERITIES
 from vvai.monitor.alerts import Alerter
-from vvai.monitor.capture import assemble, collect, watched_files
+from vvai.monitor.assemble import assemble, collect, watched_files
 from vvai.monitor.config import Config
+from vvai.monitor.diagnose.engine import Diagnoser
 from vvai.monitor.history import IncidentStore
 from vvai.monitor.service.hooks import Advisor, Remediator
 from vvai.monitor.service.metrics import MonitorMetrics
-from vvai.monitor.service.sources import build_sources, configured_components
 from vvai.monitor.service.window import RecordWindow
 from vvai.monitor.sources.base import Record, Source
+from vvai.monitor.sources.build import build_sources, configured_components
 
 log = logging.getLogger("vvai.monitor")
 SETTLE_S = 0.25
@@ -37,7 +39,7 @@ class PassResult:
     resolved: list[str] = field(default_factory=list)
     alerts: list[dict] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
-    diagnosed: bool = True
+    diagnosed: bool = True  # kept in the JSON for readers of older output; always true
     remediation: list[dict] = field(default_factory=list)  # follow-ups of the executor (Remediator.tick)
 
     def to_json(self) -> dict:
@@ -46,12 +48,8 @@ class PassResult:
                 "diagnosed": self.diagnosed, "remediation": self.remediation}
 
 
-def load_diagnoser(cfg: Config) -> Any:
-    """The diagnosis engine with the config's thresholds, or None if it is not installed."""
-    try:
-        from vvai.monitor.diagnose.engine import Diagnoser
-    except ImportError:
-        return None
+def load_diagnoser(cfg: Config) -> Diagnoser:
+    """The diagnosis engine with the config's thresholds."""
     return Diagnoser(settings=cfg.detector_settings())
 
 
@@ -91,48 +89,44 @@ class MonitorService:
             if rec.kind == "problem":
                 self.metrics.problems.labels(source=str(rec.data.get("source", rec.name))[:60]).inc()
         result = PassResult(at=now, duration_s=0.0, problems=list(parts.problems))
-        if self.diagnoser is None:
-            result.diagnosed = False
-            result.problems.append("diagnosis engine not installed: records collected, nothing diagnosed")
-        else:
-            bundle = parts.bundle()
-            incidents = self.diagnoser.diagnose(bundle)
-            if self.advisor is not None:
-                incidents = self.advisor.advise(bundle, incidents)
-            present: set[str] = set()
-            for inc in incidents:
-                if getattr(inc, "category", "") == "healthy":
-                    continue
-                present.add(inc.key)
-                change = self.store.upsert(inc, now)
-                remediation: list[dict] = []
-                if self.remediator is not None:
-                    remediation = self.remediator.on_incident(change.incident_id, inc, change.kind, now)
-                decision = self.alerter.on_change(inc, change, now, remediation=remediation)
-                if change.kind in ("new", "reopened"):
-                    self.metrics.detected.labels(category=inc.category).inc()
-                if decision:
-                    status = decision.split(":", 1)[0]
-                    self.metrics.alerts.labels(status=status).inc()
-                    result.alerts.append({"key": inc.key, "kind": change.kind, "decision": decision})
-                result.incidents.append({**inc.to_spec(), "key": inc.key, "change": change.kind,
-                                         "remediation": remediation})
-            for row in self.store.resolve_missing(present, now, self.cfg.alerts.resolve_after_s):
-                result.resolved.append(row["key"])
-                decision = self.alerter.on_resolved(row, now)
-                if decision:
-                    self.metrics.alerts.labels(status=decision.split(":", 1)[0]).inc()
-                    result.alerts.append({"key": row["key"], "kind": "resolved", "decision": decision})
+        bundle = parts.bundle()
+        incidents = self.diagnoser.diagnose(bundle)
+        if self.advisor is not None:
+            incidents = self.advisor.advise(bundle, incidents)
+        present: set[str] = set()
+        for inc in incidents:
+            if getattr(inc, "category", "") == "healthy":
+                continue
+            present.add(inc.key)
+            change = self.store.upsert(inc, now)
+            remediation: list[dict] = []
             if self.remediator is not None:
-                result.remediation = self.remediator.tick(now)
-            for decision in self.alerter.flush(now):
+                remediation = self.remediator.on_incident(change.incident_id, inc, change.kind, now)
+            decision = self.alerter.on_change(inc, change, now, remediation=remediation)
+            if change.kind in ("new", "reopened"):
+                self.metrics.detected.labels(category=inc.category).inc()
+            if decision:
+                status = decision.split(":", 1)[0]
+                self.metrics.alerts.labels(status=status).inc()
+                result.alerts.append({"key": inc.key, "kind": change.kind, "decision": decision})
+            result.incidents.append({**inc.to_spec(), "key": inc.key, "change": change.kind,
+                                     "remediation": remediation})
+        for row in self.store.resolve_missing(present, now, self.cfg.alerts.resolve_after_s):
+            result.resolved.append(row["key"])
+            decision = self.alerter.on_resolved(row, now)
+            if decision:
                 self.metrics.alerts.labels(status=decision.split(":", 1)[0]).inc()
-                result.alerts.append({"key": "", "kind": "held-back", "decision": decision})
-            sev_counts: dict[str, int] = {"info": 0, "warning": 0, "error": 0, "critical": 0}
-            for row in self.store.incidents("open"):
-                sev_counts[row["severity"]] = sev_counts.get(row["severity"], 0) + 1
-            for sev, n in sev_counts.items():
-                self.metrics.open.labels(severity=sev).set(n)
+                result.alerts.append({"key": row["key"], "kind": "resolved", "decision": decision})
+        if self.remediator is not None:
+            result.remediation = self.remediator.tick(now)
+        for decision in self.alerter.flush(now):
+            self.metrics.alerts.labels(status=decision.split(":", 1)[0]).inc()
+            result.alerts.append({"key": "", "kind": "held-back", "decision": decision})
+        sev_counts: dict[str, int] = dict.fromkeys(SEVERITIES, 0)
+        for row in self.store.incidents("open"):
+            sev_counts[row["severity"]] = sev_counts.get(row["severity"], 0) + 1
+        for sev, n in sev_counts.items():
+            self.metrics.open.labels(severity=sev).set(n)
         result.duration_s = time.perf_counter() - t0
         self.metrics.passes.labels(trigger=trigger).inc()
         self.metrics.pass_seconds.observe(result.duration_s)

@@ -18,7 +18,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 Kind = Literal["event", "log", "app_log", "stats", "metric", "pipeline", "file", "problem", "component"]
@@ -46,44 +45,6 @@ class Record:
 
 
 Sink = Callable[[Record], None]
-
-
-def rfc3339(ts: float, *, nano: bool = False) -> str:
-    """Epoch seconds -> RFC 3339 UTC text (``...Z``), milliseconds or nanoseconds."""
-    dt = datetime.fromtimestamp(ts, UTC)
-    if nano:
-        ns = int(round((ts - int(ts)) * 1e9))
-        if ns >= 1_000_000_000:
-            ns = 999_999_999
-        return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ns:09d}Z"
-    return dt.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def parse_ts(text: str) -> float | None:
-    """RFC 3339 text (any fraction length, ``Z`` or offset) -> epoch seconds, or None."""
-    s = text.strip()
-    if not s:
-        return None
-    if s.endswith("Z") or s.endswith("z"):
-        s = s[:-1] + "+00:00"
-    frac = ""
-    if "." in s:
-        head, _, rest = s.partition(".")
-        digits = ""
-        for ch in rest:
-            if ch.isdigit():
-                digits += ch
-            else:
-                break
-        frac = digits
-        s = head + rest[len(digits):]
-    try:
-        dt = datetime.fromisoformat(s)
-    except ValueError:
-        return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.timestamp() + (float("0." + frac) if frac else 0.0)
 
 
 def problem(source: str, message: str, ts: float | None = None, **extra: Any) -> Record:

@@ -24,7 +24,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from vvai.monitor.sources.base import Record, Sink, Source, parse_ts, problem, rfc3339
+from vvai.common.timefmt import parse_epoch, parse_ts, rfc3339
+from vvai.monitor.sources.base import Record, Sink, Source, problem
 
 IMPORTANT_ACTIONS = ("die", "oom", "kill", "restart", "health_status")
 CONTAINER_ACTIONS = ("create", "start", "die", "oom", "kill", "restart", "stop", "destroy", "pause",
@@ -45,8 +46,6 @@ def compose_mem(n: int | None) -> str | None:
 
 
 def _read_time(sample: dict) -> float | None:
-    from vvai.monitor.timeutil import parse_ts
-
     try:
         dt = parse_ts(sample.get("read"))
     except (TypeError, ValueError):
@@ -295,7 +294,7 @@ class DockerEngineSource(Source):
     def _split_log(self, comp: str, raw: bytes) -> Iterator[Record]:
         for line in raw.decode("utf-8", errors="replace").splitlines():
             ts_text, _, _ = line.partition(" ")
-            ts = parse_ts(ts_text) or time.time()
+            ts = parse_epoch(ts_text) or time.time()
             yield Record("log", ts, line, name=comp)
 
     def logs(self, since: float, until: float) -> Iterator[Record]:

@@ -14,7 +14,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from vvai.monitor.sources.base import Record, Source, problem, rfc3339
+from vvai.common.timefmt import rfc3339
+from vvai.monitor.sources.base import Record, Source, problem
 
 MAX_STATE_FILE_BYTES = 1 << 20
 

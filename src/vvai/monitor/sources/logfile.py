@@ -25,7 +25,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from vvai.monitor.sources.base import Record, Sink, Source, parse_ts, problem, rfc3339
+from vvai.common.timefmt import parse_epoch, rfc3339
+from vvai.monitor.sources.base import Record, Sink, Source, problem
 
 MAX_LINE_BYTES = 1 << 20
 _TB_START = re.compile(r"Traceback \(most recent call last\):\s*$")
@@ -203,7 +204,7 @@ class LogFileSource(Source):
                     yield rec
                 continue
             m = _LEADING_TS.match(ln.text)
-            ts = (parse_ts(m.group(1).replace(" ", "T").replace(",", ".")) if m else None) or now
+            ts = (parse_epoch(m.group(1).replace(" ", "T").replace(",", ".")) if m else None) or now
             for block in joiner.feed(ts, ln.text):
                 yield from self._text_record(block, since, until)
 
@@ -217,7 +218,7 @@ class LogFileSource(Source):
             return problem(self.name, f"{self.path}: offset {ln.offset}: not a JSON line: {ln.text[:120]!r}", now)
         if not isinstance(obj, dict):
             return problem(self.name, f"{self.path}: offset {ln.offset}: JSON line is not an object", now)
-        ts = parse_ts(str(obj.get("ts", ""))) or now
+        ts = parse_epoch(str(obj.get("ts", ""))) or now
         level = str(obj.get("level", "")).upper()
         return Record("app_log", ts, ln.text, name="app.log", important=level in ("ERROR", "CRITICAL", "FATAL"))
 

@@ -13,7 +13,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from vvai.monitor.sources.base import Record, Source, problem, rfc3339
+from vvai.common.timefmt import rfc3339
+from vvai.monitor.sources.base import Record, Source, problem
 
 
 class PrometheusSource(Source):

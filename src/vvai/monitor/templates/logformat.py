@@ -13,6 +13,9 @@ place: a field followed by whitespace is one word (``\S*?``); a field followed b
 character ``c`` (``\]``, ``:``, ``|``, ``@``...) runs up to the first ``c`` and may contain spaces
 (Proxifier's ``[10.30 16:49:06]``); any other field is one word. Matching is then linear.
 
+The pattern is compiled by :func:`vvai.common.saferegex.compile_user_regex` (RE2, linear time),
+so a user's fragment such as ``(a+)+`` cannot make matching hang either.
+
 A line the format does not describe is not an error: :meth:`LogFormat.parse` returns ``None``
 and the caller mines the whole line (and counts it), so a stray stack-trace line never stops
 a run.
@@ -24,6 +27,7 @@ import re
 from dataclasses import dataclass
 
 from vvai.common.errors import ConfigError
+from vvai.common.saferegex import RegexError, SafeRegex, compile_user_regex
 
 _FIELD = re.compile(r"<([^<>]+)>")
 _SPACES = re.compile(r" +")
@@ -48,7 +52,7 @@ class LogFormat:
 
     fmt: str
     fields: tuple[str, ...]
-    regex: re.Pattern[str]
+    regex: SafeRegex
 
     @classmethod
     def compile(cls, fmt: str) -> LogFormat:
@@ -71,9 +75,9 @@ class LogFormat:
         if CONTENT not in fields:
             raise ConfigError(f"log format {fmt!r} has no <Content> field", hint=hint)
         try:
-            rx = re.compile("^" + "".join(out) + "$", re.DOTALL)
-        except re.error as e:
-            raise ConfigError(f"log format {fmt!r} is not a valid pattern: {e}", hint=hint) from e
+            rx = compile_user_regex("^" + "".join(out) + "$", "--log-format", flags=re.DOTALL)
+        except RegexError as e:
+            raise ConfigError(f"log format {fmt!r} is not a valid pattern: {e.reason}", hint=hint) from e
         return cls(fmt=fmt, fields=tuple(fields), regex=rx)
 
     def parse(self, line: str) -> dict[str, str] | None:

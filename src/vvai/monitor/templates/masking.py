@@ -19,6 +19,10 @@ much as mining the line, so the miner avoids running masks on most lines:
   The miner then keys its caches by the shape, so ``took 12 ms`` and ``took 730 ms`` are one
   cache entry and cost one dictionary look-up.
 
+User masks are compiled by :func:`vvai.common.saferegex.compile_user_regex`: they run on RE2
+(linear time) or, for backreferences and lookarounds, on a time-limited backtracking engine,
+so that a pattern such as ``(a+)+$`` cannot hang a run.
+
 The analysis is conservative: a mask it cannot prove safe just disables the shortcut (slower,
 never wrong). The built-in masks are written so that every match attempt starts at a word
 boundary and cannot backtrack quadratically: a 1 MB line without spaces costs linear time.
@@ -30,6 +34,7 @@ import re
 from collections.abc import Iterable
 
 from vvai.common.errors import ConfigError
+from vvai.common.saferegex import RegexError, SafeRegex, compile_user_regex
 
 WILDCARD = "<*>"
 
@@ -61,12 +66,13 @@ _BACKREF = re.compile(r"\\[1-9]|\(\?P=")
 _NOT_LOCAL_ESCAPES = set("sWDBAZntrfvxuUN0")
 
 
-def compile_mask(pattern: str) -> re.Pattern[str]:
-    """Compile one user mask, turning a bad regex into a one-line :class:`ConfigError`."""
+def compile_mask(pattern: str) -> SafeRegex:
+    """Compile one user mask safely (:mod:`vvai.common.saferegex`: RE2, or a time-limited
+    backtracking engine), turning a bad regex into a one-line :class:`ConfigError`."""
     try:
-        rx = re.compile(pattern)
-    except (re.error, TypeError) as e:
-        raise ConfigError(f"invalid mask regex {pattern!r}: {e}", hint="fix the --mask pattern") from e
+        rx = compile_user_regex(pattern, "--mask")
+    except RegexError as e:
+        raise ConfigError(f"invalid mask regex {pattern!r}: {e.reason}", hint="fix the --mask pattern") from e
     if rx.fullmatch("") is not None:
         # A mask matching the empty string would insert <*> between every two characters.
         raise ConfigError(f"mask regex {pattern!r} matches the empty string", hint="make it match 1+ chars")
@@ -169,7 +175,7 @@ class Masker:
         self.masks: list[str] = list(masks or [])
         self.builtin = builtin
         joinable: list[str] = []
-        self._alone: list[re.Pattern[str]] = []
+        self._alone: list[SafeRegex] = []
         for m in self.masks:
             rx = compile_mask(m)
             if _BACKREF.search(m):
@@ -177,8 +183,8 @@ class Masker:
             else:
                 joinable.append(m)
         try:
-            self._user = re.compile("|".join(f"(?:{p})" for p in joinable)) if joinable else None
-        except re.error:  # e.g. a global flag such as (?i) that is only valid at the very start
+            self._user = compile_user_regex("|".join(f"(?:{p})" for p in joinable)) if joinable else None
+        except RegexError:  # e.g. a global flag such as (?i) that is only valid at the very start
             self._user = None
             self._alone = [compile_mask(m) for m in self.masks]
         self._builtin = re.compile(_WORD_START + "(?:" + "|".join(BUILTIN_MASKS.values()) + ")") if builtin else None

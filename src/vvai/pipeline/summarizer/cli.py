@@ -5,8 +5,12 @@ from __future__ import annotations
 import os
 
 import typer
+from rich.markup import escape as esc
+
+from vvai.common.cliguard import guarded
 
 
+@guarded
 def summarize(
     root: str = typer.Option(None, "--root", help="Pipeline root (env VVAI_PIPELINE_ROOT, default "
                                                   "/opt/vv-video-ai-system)."),
@@ -41,17 +45,18 @@ def summarize(
         if json_out:
             print_json(res)
         else:
-            console.print(f"model {lm.model_name} {res['model_version']}: summarized {len(res['summarized'])}, "
+            console.print(f"model {esc(lm.model_name)} {esc(str(res['model_version']))}: "
+                          f"summarized {len(res['summarized'])}, "
                           f"failed {len(res['failed'])}")
             for f in res["failed"]:
-                console.print(f"  [red]✗[/] {f['file']}: {f['error']}")
+                console.print(f"  [red]✗[/] {esc(str(f['file']))}: {esc(str(f['error']))}")
         if res["failed"]:
             raise typer.Exit(1)
         return
     stop = threading.Event()
     for sg in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sg, lambda *_: stop.set())
-    console.print(f"summarizer watching {layout.processed} with model {lm.model_name} {lm.version}")
+    console.print(f"summarizer watching {layout.processed} with model {lm.model_name} {lm.version}", markup=False)
     while not stop.is_set():
         s.run_once(layout.processed, sig)
         stop.wait(interval)

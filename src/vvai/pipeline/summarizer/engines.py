@@ -14,12 +14,13 @@ must be a JSON object, so a broken artifact fails at load time, while the old mo
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from vvai.common import jsonsafe
+from vvai.common.errors import ConfigError
 from vvai.models.handle import ModelLoadError
 
 GGUF_MAGIC = b"GGUF"
@@ -122,9 +123,9 @@ def load_engine(folder: Path, record: dict[str, Any] | None = None) -> Engine:
     config: dict[str, Any] = {}
     if cfg_path.exists():
         try:
-            config = json.loads(cfg_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as e:
-            raise ModelLoadError(f"{cfg_path.name}: not valid JSON ({e})") from None
+            config = jsonsafe.load_file(cfg_path, what=cfg_path.name)
+        except ConfigError as e:
+            raise ModelLoadError(f"{cfg_path.name}: not valid JSON ({e.message})") from None
         if not isinstance(config, dict):
             raise ModelLoadError(f"{cfg_path.name}: must be a JSON object")
     ggufs = sorted(folder.rglob("*.gguf"))

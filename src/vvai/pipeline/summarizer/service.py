@@ -9,15 +9,15 @@ the model name, version and A/B arm that made it. Every load, summary and failur
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from vvai.common import jsonsafe
 from vvai.common.atomic import atomic_write_json
-from vvai.common.errors import VvaiError
+from vvai.common.errors import ConfigError, VvaiError
 from vvai.common.jsonlog import JsonLineLogger, now_rfc3339
 from vvai.models import abtest
 from vvai.models.handle import LoadedModel, ModelHandle, ModelLoadError
@@ -137,8 +137,10 @@ class Summarizer:
         out = analytic_path.with_name(name + SUMMARY_SUFFIX)
         try:
             raw = analytic_path.read_bytes()
-            analytic = json.loads(raw)
-        except (OSError, ValueError) as e:
+            analytic = jsonsafe.loads(raw, what=analytic_path.name)
+            if not isinstance(analytic, dict):
+                raise ValueError("not a JSON object")
+        except (OSError, ValueError, ConfigError) as e:
             self.metrics.errors.labels("none", "bad_input").inc()
             self.log.error("unreadable analytic file", file=analytic_path.name, error=str(e))
             raise VvaiError(f"{analytic_path.name}: unreadable analytic file: {e}") from None

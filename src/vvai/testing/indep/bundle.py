@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from . import timefmt
@@ -21,8 +21,8 @@ class Bundle:
     start: datetime
     end: datetime
     meta: dict                       # bundle.json minus format/window
-    log_tz: timezone = timezone.utc  # zone of the `docker logs --timestamps` prefix
-    data_tz: timezone = timezone.utc  # zone of stats/metrics/pipeline/app.log timestamps
+    log_tz: timezone = UTC  # zone of the `docker logs --timestamps` prefix
+    data_tz: timezone = UTC  # zone of stats/metrics/pipeline/app.log timestamps
     compact_json: bool = False
     events: list = field(default_factory=list)
     logs: dict = field(default_factory=dict)      # name -> [(dt, bytes)]
@@ -56,10 +56,8 @@ class Bundle:
         lines = raw.split(b"\n")
         out = self.logs.setdefault(name, [])
         for i, line in enumerate(lines):
-            self._tick += 137
-            at = dt + timedelta(microseconds=i * 41)
-            prefix = timefmt.nano(at, self.log_tz, self._tick).encode()
-            out.append((at, prefix + b" " + line))
+            self._tick += 1
+            out.append((dt + timedelta(microseconds=i * 41), self._tick, line))
         if evidence:
             first = next((ln for ln in lines if ln.strip()), lines[0])
             self.mark(f"logs/{name}.log", first[:300])
@@ -99,6 +97,9 @@ class Bundle:
         inc["forbidden_actions"] = list(forbidden)
         self.incidents.append(inc)
 
+    def _log_body(self, lines: list) -> bytes:
+        return _prefixed(lines, self.log_tz)
+
     # -- writing -------------------------------------------------------------------------------
     def write(self, root: Path) -> Path:
         d = root / self.name
@@ -109,12 +110,12 @@ class Bundle:
         (d / "bundle.json").write_text(json.dumps(meta, indent=2) + "\n")
         c = self.compact_json
         if "events" not in self.skip:
-            _lines(d / "events.jsonl", [_dumps(o, True) for _, o in sorted(self.events, key=_k)])
+            ordered = sorted(self.events, key=lambda e: e[1].get("timeNano", 0))
+            _lines(d / "events.jsonl", [_dumps(o, True) for _, o in ordered])
         for name, lines in self.logs.items():
             if f"logs/{name}.log" in self.skip:
                 continue
-            body = b"\n".join(ln for _, ln in sorted(lines, key=lambda x: x[0])) + b"\n"
-            (d / "logs" / f"{name}.log").write_bytes(body)
+            (d / "logs" / f"{name}.log").write_bytes(self._log_body(lines))
         if self.app and "app" not in self.skip:
             _lines(d / "logs" / "app.log", [_dumps(r, c) for _, r in sorted(self.app, key=_k)])
         for attr, fname in (("stats", "stats.jsonl"), ("metrics", "metrics.jsonl"),
@@ -126,9 +127,23 @@ class Bundle:
             p = d / "files" / rel
             p.parent.mkdir(parents=True, exist_ok=True)
             p.write_bytes(data)
-        expected = {"incidents": self.incidents, "evidence": self.evidence}
+        expected = {"incidents": self.incidents}
+        # generator-side ground truth beyond the spec (readers ignore unknown keys): the variant and
+        # the verbatim lines a grounded diagnosis would quote
+        expected["variant"] = getattr(self, "variant", None)
+        expected["evidence"] = self.evidence
         (d / "expected.json").write_text(json.dumps(expected, indent=2, ensure_ascii=False) + "\n")
         return d
+
+
+def _prefixed(lines: list, tz) -> bytes:
+    """`docker logs --timestamps` prefixes, strictly increasing like the engine's own clock."""
+    out, prev, tail = [], None, 0
+    for at, seq, line in sorted(lines, key=lambda x: (x[0], x[1])):
+        tail = tail + 1 if at == prev else (seq * 137) % 900
+        prev = at
+        out.append(timefmt.nano(at, tz, min(tail, 999)).encode() + b" " + line)
+    return b"\n".join(out) + b"\n"
 
 
 def _k(item):

@@ -3,9 +3,10 @@
 - Docker 24 (API 1.43) still sends the deprecated top-level `status`, `id`, `from`;
   Docker 25+ (API 1.44) dropped them. Docker >= 23 adds `execDuration` to `die`.
 - Docker sends `oom` before `die` (exitCode 137) when the cgroup OOM killer fires.
-- Podman's compat API sends no `oom` event; its `die` carries `containerExitCode`
-  (Podman 5 here also `exitCode`), `podId` empty, and the top-level `status`/`id`/`from`.
-  Podman health checks come as `health_status` with the state in Attributes.
+- Podman's compat API sends no `oom` event; it renames its own `died` to `die` and copies
+  `containerExitCode` to `exitCode`; it keeps `podId` and the top-level `status`/`id`/`from`,
+  emits `restart` before `die` and `init` before `start`. Health checks come as Action
+  `health_status` with the state in a top-level `HealthStatus` field.
 """
 from __future__ import annotations
 
@@ -72,15 +73,14 @@ class Engine:
                     attrs["execDuration"] = str(attrs.pop("duration", 600))
             else:
                 attrs["containerExitCode"] = str(exit_code)
+                attrs["exitCode"] = str(exit_code)
                 attrs.pop("duration", None)
-                if self.major >= 5:
-                    attrs["exitCode"] = str(exit_code)
         else:
             attrs.pop("duration", None)
+        health = None
         if action.startswith("health_status") and self.name == "podman":
-            state = action.split(":", 1)[1].strip()
+            health = action.split(":", 1)[1].strip()
             action = "health_status"
-            attrs["health_status"] = state
         obj = {}
         if self.legacy_fields:
             obj.update({"status": action, "id": ident, "from": image})
@@ -88,6 +88,8 @@ class Engine:
                     "Actor": {"ID": ident, "Attributes": self._attrs(service, image, attrs)},
                     "scope": "local", "time": int(dt.timestamp()),
                     "timeNano": int(dt.timestamp()) * 10**9 + dt.microsecond * 1000 + 417})
+        if health:
+            obj["HealthStatus"] = health
         return obj
 
     def image(self, dt: datetime, action: str, ref: str) -> dict:

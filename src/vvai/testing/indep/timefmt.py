@@ -1,10 +1,10 @@
 """Timestamps as different tools print them: RFC 3339 in a zone, `docker logs` nanoseconds, zone-less text."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 ZONES = {
-    "Z": timezone.utc,
+    "Z": UTC,
     "+05:30": timezone(timedelta(hours=5, minutes=30)),
     "-03:00": timezone(timedelta(hours=-3)),
     "+01:00": timezone(timedelta(hours=1)),
@@ -26,7 +26,7 @@ def _offset(dt: datetime) -> str:
     return f"{sign}{total // 60:02d}:{total % 60:02d}"
 
 
-def rfc3339(dt: datetime, tz: timezone = timezone.utc, digits: int = 3) -> str:
+def rfc3339(dt: datetime, tz: timezone = UTC, digits: int = 3) -> str:
     """`2026-11-20T10:04:05.123Z` or `...+05:30`; digits 0, 3, 6."""
     local = dt.astimezone(tz)
     base = local.strftime("%Y-%m-%dT%H:%M:%S")
@@ -35,7 +35,7 @@ def rfc3339(dt: datetime, tz: timezone = timezone.utc, digits: int = 3) -> str:
     return base + _offset(local)
 
 
-def nano(dt: datetime, tz: timezone = timezone.utc, tail: int = 0) -> str:
+def nano(dt: datetime, tz: timezone = UTC, tail: int = 0) -> str:
     """`docker logs --timestamps` style: nine fractional digits (microseconds plus three more)."""
     local = dt.astimezone(tz)
     frac = f"{local.microsecond:06d}{tail % 1000:03d}"

@@ -1,42 +1,25 @@
-"""The in-memory incident bundle (`vvai-bundle/1`) and its reader.
+"""The in-memory incident bundle (`vvai-bundle/1`) and the records it holds.
 
-`Bundle.from_records` is the single entry point: the offline reader (`load_bundle`) and the live
+`Bundle.from_records` is the single entry point: the offline reader (:mod:`.read`) and the live
 monitor both build bundles with it, so one code path diagnoses both. Parsing is forgiving: bad
-lines, bad bytes and bad archives are recorded in ``bundle.problems`` and skipped, never raised;
-only a missing or unusable bundle.json is a ConfigError. ``expected.json`` is never read.
+lines and fields are recorded in ``bundle.problems`` and skipped, never raised; only an unusable
+bundle.json is a ConfigError.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import tarfile
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from vvai.common.errors import ConfigError
-from vvai.monitor.timeutil import parse_ts
+from vvai.common.sizes import parse_mem
+from vvai.common.timefmt import parse_ts
+from vvai.monitor.bundle.normalize import CLEANERS, MAX_LINE, json_lines
 
 FORMAT = "vvai-bundle/1"
-MAX_LINE = 65536  # longer lines are cut (a prefix stays a verbatim substring of the line)
-MAX_FILE_BYTES = 64 * 1024 * 1024
-_MEM = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgtKMGT]?)[iI]?[bB]?\s*$")
-
-
-def parse_mem(value: object) -> int | None:
-    """Compose memory notation (``2g``, ``512m``, ``1.5G``, bytes) to bytes."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return int(value)
-    if not isinstance(value, str):
-        return None
-    m = _MEM.match(value)
-    if not m:
-        return None
-    mult = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}[m.group(2).lower()]
-    return int(float(m.group(1)) * mult)
 
 
 @dataclass
@@ -100,8 +83,8 @@ class AppRecord:
 
 
 @dataclass
-class Record:
-    """A JSON-lines record (stats, metrics, pipeline) with its timestamp and raw line."""
+class JsonRecord:
+    """One record of stats/metrics/pipeline.jsonl, with its timestamp and its raw line."""
 
     ts: datetime
     data: dict[str, Any]
@@ -127,9 +110,9 @@ class Bundle:
         self.events: list[Event] = []
         self.logs: dict[str, list[Line]] = {}
         self.app_log: list[AppRecord] = []
-        self.stats: list[Record] = []
-        self.metrics: list[Record] = []
-        self.pipeline: list[Record] = []
+        self.stats: list[JsonRecord] = []
+        self.metrics: list[JsonRecord] = []
+        self.pipeline: list[JsonRecord] = []
         self.files: dict[str, bytes] = {}
         self.problems: list[str] = []
         self.watched: set[str] = set()
@@ -184,7 +167,7 @@ class Bundle:
 
     def _set_meta(self, meta: dict) -> None:
         if not isinstance(meta, dict):
-            raise ConfigError("bundle.json is not a JSON object", hint="see spec/incident-bundle.md")
+            raise ConfigError("bundle.json is not a JSON object", hint="bundle.json holds one object (vvai-bundle/1)")
         self.meta = meta
         if meta.get("format") != FORMAT:
             self.problems.append(f"bundle.json: format is {meta.get('format')!r}, expected {FORMAT!r}")
@@ -288,7 +271,7 @@ class Bundle:
         return out
 
     def _parse_app_log(self, lines: list[str]) -> list[AppRecord]:
-        recs, raws = _json_lines("logs/app.log", [ln.rstrip("\r\n") for ln in lines], self.problems)
+        recs, raws = json_lines("logs/app.log", [ln.rstrip("\r\n") for ln in lines], self.problems)
         out: list[AppRecord] = []
         for rec, line in zip(recs, raws, strict=True):
             comp = rec.get("component")
@@ -300,10 +283,10 @@ class Bundle:
                 data=rec, raw=line))
         return out
 
-    def _parse_records(self, source: str, recs: list[dict], raw: list[str] | None) -> list[Record]:
-        out: list[Record] = []
+    def _parse_records(self, source: str, recs: list[dict], raw: list[str] | None) -> list[JsonRecord]:
+        out: list[JsonRecord] = []
         bad = fixed = 0
-        clean = {"stats.jsonl": _clean_stat, "metrics.jsonl": _clean_metric, "pipeline.jsonl": _clean_snapshot}[source]
+        clean = CLEANERS[source]
         for i, rec in enumerate(recs or []):
             ts = parse_ts(rec.get("ts")) if isinstance(rec, dict) else None
             if ts is None:
@@ -317,7 +300,7 @@ class Bundle:
                 continue
             if isinstance(data.get("component"), str):
                 data["component"] = self.component_name(data["component"])
-            out.append(Record(ts=ts, data=data, raw=line))
+            out.append(JsonRecord(ts=ts, data=data, raw=line))
         if bad:
             self.problems.append(f"{source}: {bad} record(s) without a valid ts or shape skipped")
         if fixed:
@@ -357,216 +340,3 @@ class Bundle:
 
     def text_file(self, name: str) -> str:
         return self.files.get(name, b"").decode("utf-8", errors="replace")
-
-
-# ---------------------------------------------------------------------- record hygiene
-# Detectors trust these shapes; a field of the wrong type is dropped (and counted), never guessed.
-def _num(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
-
-
-def _clean_stat(rec: dict) -> tuple[dict | None, int]:
-    if not isinstance(rec.get("component"), str) or not rec["component"]:
-        return None, 0
-    out, n = dict(rec), 0
-    for k in ("cpu_percent", "mem_bytes", "mem_limit_bytes", "restart_count"):
-        if k in out and not _num(out[k]):
-            del out[k]
-            n += 1
-    if "restart_count" in out:
-        out["restart_count"] = int(out["restart_count"])
-    if "oom_killed" in out and not isinstance(out["oom_killed"], bool):
-        del out["oom_killed"]
-        n += 1
-    if "status" in out and not isinstance(out["status"], str):
-        del out["status"]
-        n += 1
-    return out, n
-
-
-def _clean_metric(rec: dict) -> tuple[dict | None, int]:
-    if not isinstance(rec.get("name"), str) or not _num(rec.get("value")):
-        return None, 0
-    out = dict(rec)
-    if not isinstance(out.get("labels"), dict):
-        out["labels"] = {}
-        return out, 1
-    return out, 0
-
-
-def _clean_snapshot(rec: dict) -> tuple[dict | None, int]:
-    out, n = dict(rec), 0
-    dirs = rec.get("dirs")
-    clean_dirs: dict[str, list[dict]] = {}
-    if isinstance(dirs, dict):
-        for folder, entries in dirs.items():
-            if not isinstance(entries, list):
-                n += 1
-                continue
-            good = []
-            for e in entries:
-                if isinstance(e, dict) and isinstance(e.get("name"), str):
-                    if "size" in e and not _num(e["size"]):
-                        e = {k: v for k, v in e.items() if k != "size"}
-                        n += 1
-                    good.append(e)
-                else:
-                    n += 1
-            clean_dirs[str(folder)] = good
-    elif dirs is not None:
-        n += 1
-    out["dirs"] = clean_dirs
-    disk = rec.get("disk")
-    if disk is not None and not (isinstance(disk, dict) and _num(disk.get("total_bytes")) and disk["total_bytes"] > 0
-                                 and _num(disk.get("free_bytes"))):
-        out.pop("disk", None)
-        n += 1
-    return out, n
-
-
-# ---------------------------------------------------------------------- reading from disk
-def _decode(source: str, data: bytes, problems: list[str]) -> list[str]:
-    if b"\x00" in data:
-        problems.append(f"{source}: NUL bytes found (binary data?)")
-        data = data.replace(b"\x00", b"")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        problems.append(f"{source}: invalid UTF-8 replaced")
-        text = data.decode("utf-8", errors="replace")
-    return text.splitlines()
-
-
-def _json_lines(source: str, lines: list[str], problems: list[str]) -> tuple[list[dict], list[str]]:
-    recs: list[dict] = []
-    raws: list[str] = []
-    bad = 0
-    for line in lines:
-        if not line.strip():
-            continue
-        if len(line) > MAX_LINE:
-            problems.append(f"{source}: a {len(line)}-char line skipped")
-            continue
-        try:
-            rec = json.loads(line)
-        except ValueError:
-            bad += 1
-            continue
-        if not isinstance(rec, dict):
-            bad += 1
-            continue
-        recs.append(rec)
-        raws.append(line)
-    if bad:
-        problems.append(f"{source}: {bad} line(s) are not JSON objects (malformed JSON), skipped")
-    return recs, raws
-
-
-def _read_tar(path: Path, problems: list[str]) -> dict[str, bytes]:
-    """Members of a bundle archive by path relative to the bundle root (no extraction to disk)."""
-    out: dict[str, bytes] = {}
-    try:
-        with tarfile.open(path, "r:*") as tar:
-            while True:
-                try:
-                    m = tar.next()
-                except (tarfile.TarError, EOFError, OSError, ValueError) as e:
-                    problems.append(f"{path.name}: archive damaged after {len(out)} file(s): {e}")
-                    break
-                if m is None:
-                    break
-                if not m.isfile() or m.size > MAX_FILE_BYTES:
-                    continue
-                parts = [p for p in Path(m.name).parts if p not in ("", ".")]
-                if ".." in parts or not parts:
-                    continue
-                try:
-                    f = tar.extractfile(m)
-                    data = f.read() if f else b""
-                except (tarfile.TarError, EOFError, OSError, ValueError) as e:
-                    problems.append(f"{path.name}: {m.name} unreadable: {e}")
-                    continue
-                out["/".join(parts)] = data
-    except (tarfile.TarError, EOFError, OSError, ValueError) as e:
-        if not out:
-            raise ConfigError(f"{path} is not a readable bundle archive: {e}",
-                              hint="pass a bundle folder or a .tar.gz of one") from e
-    # strip one common top folder (bundle/…)
-    if out and "bundle.json" not in out:
-        tops = {k.split("/", 1)[0] for k in out}
-        for top in tops:
-            if f"{top}/bundle.json" in out:
-                return {k[len(top) + 1:]: v for k, v in out.items() if k.startswith(top + "/")}
-    return out
-
-
-def _read_dir(path: Path, problems: list[str]) -> dict[str, bytes]:
-    out: dict[str, bytes] = {}
-    for p in sorted(path.rglob("*")):
-        if not p.is_file():
-            continue
-        rel = p.relative_to(path).as_posix()
-        if rel == "expected.json":
-            continue  # ground truth: the monitor must never read it
-        if not (rel in ("bundle.json", "events.jsonl", "stats.jsonl", "metrics.jsonl", "pipeline.jsonl")
-                or rel.startswith(("logs/", "files/"))):
-            continue
-        try:
-            if p.stat().st_size > MAX_FILE_BYTES:
-                problems.append(f"{rel}: larger than {MAX_FILE_BYTES} bytes, skipped")
-                continue
-            out[rel] = p.read_bytes()
-        except OSError as e:
-            problems.append(f"{rel}: unreadable ({e.strerror})")
-    return out
-
-
-def load_bundle(path: str | Path) -> Bundle:
-    """Read a bundle folder or .tar.gz. Damage is reported in ``problems``; only a missing
-    path or an unusable bundle.json raises ConfigError."""
-    p = Path(path)
-    if not p.exists():
-        raise ConfigError(f"bundle {p} does not exist", hint="pass a bundle folder or .tar.gz")
-    problems: list[str] = []
-    raw = _read_dir(p, problems) if p.is_dir() else _read_tar(p, problems)
-    raw.pop("expected.json", None)
-    if "bundle.json" not in raw:
-        raise ConfigError(f"{p} has no bundle.json", hint="a bundle folder holds bundle.json (vvai-bundle/1)")
-    try:
-        meta = json.loads(raw["bundle.json"].decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as e:
-        raise ConfigError(f"{p}/bundle.json is not valid JSON: {e}", hint="fix or re-capture the bundle") from e
-    if not isinstance(meta, dict):
-        raise ConfigError(f"{p}/bundle.json is not a JSON object", hint="fix or re-capture the bundle")
-
-    watched = {"bundle.json"}
-    sources: dict[str, tuple[list[dict], list[str]]] = {}
-    for name in ("events.jsonl", "stats.jsonl", "metrics.jsonl", "pipeline.jsonl"):
-        if name in raw:
-            watched.add(name)
-            sources[name] = _json_lines(name, _decode(name, raw[name], problems), problems)
-        else:
-            sources[name] = ([], [])
-    container_logs: dict[str, list[str]] = {}
-    app_log: list[str] = []
-    files: dict[str, bytes] = {}
-    for rel, data in raw.items():
-        if rel == "logs/app.log":
-            watched.add(rel)
-            app_log = _decode(rel, data, problems)
-        elif rel.startswith("logs/") and rel.endswith(".log") and rel.count("/") == 1:
-            watched.add(rel)
-            container_logs[rel[5:-4]] = _decode(rel, data, problems)
-        elif rel.startswith("files/"):
-            files[rel[6:]] = data
-    return Bundle.from_records(
-        meta, sources["events.jsonl"][0], container_logs, app_log, sources["stats.jsonl"][0],
-        sources["metrics.jsonl"][0], sources["pipeline.jsonl"][0], files, problems,
-        raw_lines={k: v[1] for k, v in sources.items()}, watched=watched,
-    )
-
-
-def problem_summary(problems: list[str]) -> list[str]:
-    """Collapse repeated problems ("x (3 times)") for display."""
-    c = Counter(problems)
-    return [p if n == 1 else f"{p} ({n} times)" for p, n in c.items()]

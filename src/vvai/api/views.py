@@ -1,0 +1,43 @@
+"""What the JSON API and the console show, computed once for both."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from vvai.api import db, executor
+from vvai.api.chart import line_chart
+from vvai.monitor.similar import similar
+
+
+def resolution(store: Any, past: dict[str, Any], journal: list[dict[str, Any]]) -> str:
+    """What resolved a past incident, in a few words."""
+    eff = [a for a in journal if a.get("incident_id") == past["id"] and a.get("status") == "effective"]
+    if eff:
+        a = eff[-1]
+        who = "automatically" if a.get("decision") == "auto" else "after approval"
+        return f"{a.get('type')} {a.get('target') or ''} ({who})".replace("  ", " ")
+    if past.get("status") == "resolved" and past.get("resolved_at"):
+        mins = (past["resolved_at"] - past["first_seen"]) / 60
+        return f"resolved without an action after {mins:.0f} min"
+    return "still open"
+
+
+def incident_view(store: Any, incident_id: int, with_chart: bool = True) -> dict[str, Any]:
+    inc = db.incident_detail(store, incident_id)
+    try:
+        journal = executor.list_actions(store, status=None)
+    except executor.Unavailable:
+        journal = []
+    inc["actions"] = [a for a in journal if a.get("incident_id") == incident_id]
+    target = {**inc, "evidence": [e["text"] for e in inc["evidence"]]}
+    sims = similar(target, db.similar_candidates(store, incident_id), k=5)
+    inc["similar"] = [{"id": s["id"], "score": s["score"], "category": s["category"], "component": s["component"],
+                       "file": s.get("file"), "root_cause": s["root_cause"], "status": s["status"],
+                       "verdict": s.get("verdict"), "resolved_by": resolution(store, s, journal)} for s in sims]
+    inc["signals"] = db.signals(store, incident_id)
+    inc["age_s"] = round(time.time() - inc["first_seen"], 1)
+    if with_chart:
+        inc["charts"] = [line_chart(s["name"], s["points"], s["unit"], s["limit"],
+                                    "benchmark" if s["unit"] == "s" else "limit") for s in inc["signals"][:2]]
+    return inc

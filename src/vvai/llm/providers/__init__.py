@@ -1,0 +1,1 @@
+"""LLM providers behind one contract (:class:`~vvai.llm.providers.base.Provider`)."""

@@ -1,0 +1,73 @@
+"""A GGUF model in this process through llama-cpp-python (the ``llm`` extra, imported lazily).
+
+Nothing leaves the box. The timeout bounds generation: a stopping criterion ends it at the
+deadline (prompt evaluation itself cannot be interrupted; the prompt budget bounds it). Build
+llama-cpp-python with ``CMAKE_ARGS="-DGGML_NATIVE=OFF"`` (the native build crashes on some CPUs).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from vvai.common.errors import ConfigError
+from vvai.llm.providers.base import ProviderReply
+
+
+class GGUFProvider:
+    local = True
+    supports_tools = False
+
+    def __init__(self, path: str, *, n_ctx: int = 8192, n_threads: int = 2, name: str = ""):
+        try:
+            from llama_cpp import Llama
+        except ImportError:
+            raise ConfigError("llm.local.gguf needs llama-cpp-python (the `llm` extra)",
+                              hint='CMAKE_ARGS="-DGGML_NATIVE=OFF" pip install "vvai[llm]"') from None
+        self.name = name or f"gguf:{path.rsplit('/', 1)[-1]}"
+        self._lock = threading.Lock()  # one llama context: one call at a time
+        try:
+            self._llm = Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, verbose=False)
+        except (ValueError, OSError) as e:
+            raise ConfigError(f"cannot load GGUF model {path}: {e}", hint="check llm.local.gguf") from None
+        self.n_ctx = n_ctx
+
+    def complete(self, messages: list[dict[str, Any]], *, schema: dict[str, Any] | None, timeout: float,
+                 tools: list[dict[str, Any]] | None = None, max_tokens: int = 512) -> ProviderReply:
+        from llama_cpp import StoppingCriteriaList
+
+        t0 = time.perf_counter()
+        deadline = time.monotonic() + timeout
+        late = {"hit": False}
+
+        def stop(_ids: Any, _logits: Any) -> bool:
+            if time.monotonic() > deadline:
+                late["hit"] = True
+                return True
+            return False
+
+        fmt = {"type": "json_object", "schema": schema} if schema else {"type": "json_object"}
+        with self._lock:
+            try:
+                out = self._llm.create_chat_completion(messages=messages, response_format=fmt, temperature=0.0,
+                                                       max_tokens=max_tokens,
+                                                       stopping_criteria=StoppingCriteriaList([stop]))
+            except (ValueError, RuntimeError) as e:  # prompt longer than n_ctx, decode failure
+                return ProviderReply("error", error=str(e)[:200], latency_s=time.perf_counter() - t0)
+        latency = time.perf_counter() - t0
+        usage = out.get("usage") or {}
+        if late["hit"] or latency > timeout:
+            return ProviderReply("timeout", error=f"no answer within {timeout:g} s", latency_s=latency,
+                                 prompt_tokens=int(usage.get("prompt_tokens", 0)))
+        return ProviderReply("ok", text=out["choices"][0]["message"].get("content") or "", latency_s=latency,
+                             prompt_tokens=int(usage.get("prompt_tokens", 0)),
+                             completion_tokens=int(usage.get("completion_tokens", 0)))
+
+    def count_tokens(self, text: str) -> int | None:
+        return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def close(self) -> None:
+        close = getattr(self._llm, "close", None)
+        if close is not None:
+            close()

@@ -1,0 +1,54 @@
+"""Noise any bundle may carry: very long lines, invalid UTF-8, optional sources not watched."""
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+# sources a scenario's diagnosis does not need, by category (never those holding its evidence)
+SKIPPABLE = {
+    "healthy": ["metrics", "events", "stats", "app", "pipeline"],
+    "poison_input": ["metrics", "stats"],
+    "export_failure": ["metrics", "events", "stats"],
+    "model_failure": ["events", "stats", "pipeline"],
+    "integrity_mismatch": ["metrics", "events", "stats"],
+    "crash_loop": ["metrics", "pipeline"],
+    "deployment_regression": ["metrics", "pipeline"],
+}
+
+
+def long_line(site) -> None:
+    """A debug dump of a whole analytics document: one ~100 kB line."""
+    b, rng = site.b, site.rng
+    svc = "scene_summarizer"
+    scenes = [{"i": i, "t0": round(i * 4.1, 1), "motion": round(rng.random(), 4),
+               "hash": f"{rng.getrandbits(64):016x}"} for i in range(1500)]
+    text = "DEBUG prompt payload " + json.dumps({"scenes": scenes})
+    t = b.start + (b.end - b.start) * rng.uniform(0.1, 0.9)
+    if b.end - b.start > timedelta(hours=2):
+        t = b.end - timedelta(minutes=rng.uniform(5, 50))
+    b.log(svc, t, text)
+
+
+def bad_utf8(site) -> None:
+    """ffmpeg metadata in Latin-1 and a cut multi-byte sequence: bytes that are not UTF-8."""
+    b, rng = site.b, site.rng
+    t = b.end - timedelta(minutes=rng.uniform(3, 50))
+    b.log("scene_scanner", t, b"  Metadata:\n    title           : C\xe2mera Entrada \xe9 Sa\xedda")
+    b.log("scene_scanner", t + timedelta(seconds=1), b"    comment         : \xe6\x97\xa5\xe6\x9c")
+
+
+def apply(site, category: str) -> None:
+    rng = site.rng
+    if rng.random() < 0.3:
+        long_line(site)
+    if rng.random() < 0.3:
+        bad_utf8(site)
+    skippable = [s for s in SKIPPABLE.get(category, [])
+                 if not any(e["source"].startswith(_prefix(s)) for e in site.b.evidence)]
+    if skippable and rng.random() < 0.35:
+        site.b.skip.add(rng.choice(skippable))
+
+
+def _prefix(source: str) -> str:
+    return {"app": "logs/app.log", "events": "events.jsonl", "stats": "stats.jsonl", "metrics": "metrics.jsonl",
+            "pipeline": "pipeline.jsonl"}[source]

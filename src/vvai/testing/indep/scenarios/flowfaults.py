@@ -1,0 +1,308 @@
+"""poison_input, export_failure, pipeline_stall, orphan_outputs: work stops flowing somewhere."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from .. import naming, tools
+from ..events import die_sequence
+from ..flow import EXP, SCAN, SUMM, Flow, Video
+from .registry import DANGEROUS, restart_others, variant
+
+
+def _p50(site):
+    return site.b.meta["benchmarks"]["scene_summarizer"]["p50_processing_s"]
+
+
+def _every(site, t, step=(60, 150)):
+    out = []
+    while t < site.b.end:
+        out.append(t)
+        t += timedelta(seconds=site.rng.uniform(*step))
+    return out
+
+
+# -- poison_input -----------------------------------------------------------------------------
+def _poison_video(site, kind: str, crash: bool):
+    b, rng = site.b, site.rng
+    f = Flow(site, summ_p50=_p50(site))
+    t_in = b.start + timedelta(minutes=rng.uniform(-10, 8))
+    bad = Video(naming.video_name(rng, site.naming, t_in, 4242), rng.randrange(200_000, 9_000_000), t_in)
+    f.videos.append(bad)
+    f.skip = {bad.name}
+    f.simulate()
+    lg = site.lg(SCAN)
+    path = f"/data/input/{bad.name}"
+    tries = _every(site, max(b.start, bad.arrive) + timedelta(seconds=20), (100, 260) if crash else (60, 140))
+    img = site.image(SCAN)
+    for i, t in enumerate(tries):
+        lg(t, "info", f"decode start: {bad.name}")
+        if kind == "ffmpeg-cli":
+            for ln in tools.ffmpeg_cli_error(path):
+                lg.raw(t + timedelta(milliseconds=300), ln, evidence=(i == 0 and "Invalid data" in ln))
+            lg(t + timedelta(milliseconds=400), "error", f"ffprobe exited with status 1 for {bad.name}",
+               evidence=(i == 0))
+        else:
+            tb, final = tools.pyav_open_error(path, kind)
+            lg(t + timedelta(milliseconds=200), "error", f"failed to open {bad.name}", evidence=(i == 0))
+            lg.raw(t + timedelta(milliseconds=210), tb)
+            if i == 0:
+                b.mark(f"logs/{SCAN}.log", final)
+        b.app_log(t + timedelta(milliseconds=220), f.lvl("error"), SCAN, f"decode failed: {bad.name}",
+                  file=bad.name, error=kind, attempt=i + 1, evidence=(i == 0))
+        if crash:
+            for ev in die_sequence(site.engine, t + timedelta(seconds=1), SCAN, img, 0, 1):
+                b.event(t, ev)
+        else:
+            lg(t + timedelta(milliseconds=230), "warning", f"{bad.name} left in input/, will retry next sweep")
+
+    restarts = {SCAN: (lambda tt: sum(1 for x in tries if x <= tt))} if crash else None
+    f.emit(restarts=restarts)
+    b.incident("poison_input", SCAN, ["alert", f"quarantine:{bad.name}"],
+               DANGEROUS + ["rollback_model"] + restart_others(site, SCAN), file=bad.name)
+
+
+@variant("poison_input", "pyav-invalid-retry")
+def poison_pyav(site):
+    _poison_video(site, "invalid", crash=False)
+
+
+@variant("poison_input", "pyav-moov-crash")
+def poison_moov_crash(site):
+    _poison_video(site, "moov", crash=True)
+
+
+@variant("poison_input", "ffmpeg-cli")
+def poison_ffmpeg(site):
+    _poison_video(site, "ffmpeg-cli", crash=False)
+
+
+@variant("poison_input", "pyav-unsupported-codec", splits=("heldout",))
+def poison_codec(site):
+    _poison_video(site, "codec", crash=site.rng.random() < 0.5)
+
+
+def _poison_analytic(site, kind: str):
+    b, rng = site.b, site.rng
+    f = Flow(site, summ_p50=_p50(site))
+    f.simulate()
+    victim = next(v for v in f.videos if f.in_window(v.scanned))
+    an = naming.analytic(victim.name)
+    victim.summ_start = victim.summarized = victim.shipped = None
+    lg = site.lg(SUMM)
+    for i, t in enumerate(_every(site, victim.scanned + timedelta(seconds=8), (45, 120))):
+        lg(t, "info", f"picked {an}")
+        if kind == "json":
+            col = rng.randrange(40000, 90000)
+            final = ("json.decoder.JSONDecodeError: Unterminated string starting at: "
+                     f"line 1 column {col} (char {col - 1})")
+            tb = tools.traceback([("/app/summarizer/worker.py", 77, "load_analytics", "data = json.load(fh)"),
+                                  ("/usr/local/lib/python3.11/json/__init__.py", 293, "load",
+                                   "return loads(fp.read(),"),
+                                  ("/usr/local/lib/python3.11/json/decoder.py", 353, "raw_decode",
+                                   "obj, end = self.scan_once(s, idx)")], final)
+        else:
+            final = "UnicodeDecodeError: 'utf-8' codec can't decode byte 0xff in position 18231: invalid start byte"
+            frame = ("/app/summarizer/worker.py", 75, "load_analytics", "text = path.read_text()")
+            tb = tools.traceback([frame], final)
+        lg(t + timedelta(milliseconds=50), "error", f"cannot read {an}, skipping for now", evidence=(i == 0))
+        lg.raw(t + timedelta(milliseconds=60), tb)
+        if i == 0:
+            b.mark(f"logs/{SUMM}.log", final)
+        b.app_log(t + timedelta(milliseconds=70), f.lvl("error"), SUMM, f"analytics unreadable: {an}", file=an,
+                  evidence=(i == 0))
+    f.emit()
+    b.incident("poison_input", SUMM, ["alert", f"quarantine:{an}"],
+               DANGEROUS + ["rollback_model"] + restart_others(site, SUMM), file=an)
+
+
+@variant("poison_input", "summarizer-truncated-json")
+def poison_json(site):
+    _poison_analytic(site, "json")
+
+
+@variant("poison_input", "summarizer-bad-utf8", splits=("heldout",))
+def poison_utf8(site):
+    _poison_analytic(site, "utf8")
+
+
+# -- export_failure ---------------------------------------------------------------------------
+def _export_fail(site, kind: str):
+    b, rng = site.b, site.rng
+    t0 = b.start + timedelta(minutes=rng.uniform(3, 15))
+    f = Flow(site, summ_p50=_p50(site), exporter_stop=t0)
+    f.simulate()
+    lg = site.lg(EXP)
+    go = lg.dialect in ("logrus", "go-std", "zap")
+    endpoint = rng.choice(["https://s3.eu-west-1.amazonaws.com", "http://10.20.0.15:9000", "https://minio.vv.internal"])
+    bucket = "vv-footage"
+    pending = [v for v in f.videos if v.summarized and not v.shipped]
+    for i, t in enumerate(_every(site, t0, (240, 330))):
+        v = pending[min(i, len(pending) - 1)] if pending else None
+        key = f"{b.meta['host']}/{t:%Y/%m/%d}/{v.name if v else 'batch'}"
+        if kind == "nginx":
+            msg = (f"PUT {endpoint}/{bucket}/{key} -> 502: <html><head><title>502 Bad Gateway</title></head>"
+                   "<body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx/1.25.3</center></body></html>")
+            lg(t, "error", msg, evidence=(i == 0))
+        elif go:
+            rid, hid = f"{rng.getrandbits(64):016X}", f"{rng.getrandbits(256):064x}"
+            put = f'RequestError: send request failed\ncaused by: Put "{endpoint}/{bucket}/{key}": '
+            err = {"connect": put + "dial tcp 10.20.0.15:9000: connect: no route to host",
+                   "denied": f"AccessDenied: Access Denied\n\tstatus code: 403, request id: {rid}, host id: {hid}",
+                   "expired": f"ExpiredToken: The provided token has expired.\n\tstatus code: 400, request id: {rid}",
+                   "ssl": put + "x509: certificate has expired or is not yet valid"}[kind]
+            first = err.split("\n")[0]
+            lg(t, "error", "upload failed", evidence=False, key=key, err=first)
+            b.mark(f"logs/{EXP}.log", first.split(":")[0])
+            for extra in err.split("\n")[1:]:
+                lg.raw(t, extra)
+        else:
+            at = t
+            for a in range(1, 5):
+                delay = round(rng.uniform(0, 1) * 2 ** (a - 1), 4)   # botocore legacy mode: rand * 2**n
+                lg(at, "debug", tools.botocore_retry_debug(a, delay))
+                at += timedelta(seconds=delay + (10 if kind in ("connect", "timeout") else 0.2))
+            line = tools.botocore_error(kind, endpoint, bucket, key)
+            lg(at, "error", f"upload of {v.name if v else 'batch'} failed", evidence=(i == 0))
+            lg.raw(at, tools.traceback(
+                [("/app/exporter/ship.py", 58, "put", "s3.upload_file(str(path), bucket, key)"),
+                 ("/usr/local/lib/python3.11/site-packages/botocore/client.py", 1021, "_make_api_call",
+                  "raise error_class(parsed_response, operation_name)")], line))
+            if i == 0:
+                b.mark(f"logs/{EXP}.log", line)
+        b.app_log(t + timedelta(seconds=4), f.lvl("error"), EXP, f"export failed ({kind}), {len(pending)} sets pending",
+                  pending=len(pending), evidence=(i == 0))
+    f.emit()
+    b.incident("export_failure", EXP, ["alert", f"restart:{EXP}"],
+               DANGEROUS + ["quarantine", "rollback_model"] + restart_others(site, EXP))
+
+
+@variant("export_failure", "s3-unreachable")
+def exp_connect(site):
+    _export_fail(site, "connect")
+
+
+@variant("export_failure", "s3-access-denied")
+def exp_denied(site):
+    _export_fail(site, "denied")
+
+
+@variant("export_failure", "s3-expired-token")
+def exp_expired(site):
+    _export_fail(site, "expired")
+
+
+@variant("export_failure", "gateway-502-nginx", splits=("heldout",))
+def exp_nginx(site):
+    _export_fail(site, "nginx")
+
+
+@variant("export_failure", "ssl-expired", splits=("heldout",))
+def exp_ssl(site):
+    _export_fail(site, "ssl")
+
+
+# -- pipeline_stall ---------------------------------------------------------------------------
+def _stall(site, kind: str):
+    b, rng = site.b, site.rng
+    t0 = b.start + timedelta(minutes=rng.uniform(4, 12))
+    if kind == "spin":   # one thread spinning: one core busy, well under the 2-cpu limit
+        b.components[SCAN]["cpus"] = 2.0
+    f = Flow(site, summ_p50=_p50(site), scanner_stop=t0, heartbeat_stops=True,
+             arrival_boost=(t0, b.end, 2) if kind == "health-only" else None)
+    f.simulate()
+    lg = site.lg(SCAN)
+    if kind == "blind-heartbeat":
+        for t in _every(site, t0 + timedelta(seconds=30), (110, 130)):
+            lg(t, "info", "alive: 0 queued")
+    elif kind == "health-only":
+        for t in _every(site, t0, (28, 32)):
+            lg.raw(t, tools.uvicorn_access(rng))
+    elif kind == "silent":   # the health check (a queue-age probe) starts failing; the engine only reports it
+        img = site.image(SCAN)
+        for t in _every(site, t0 + timedelta(minutes=5), (290, 310)):
+            b.event(t, site.engine.container(t, "health_status: unhealthy", SCAN, img, 0))
+
+    def hook(c, t, rec):
+        if c == SCAN and t > t0:
+            rec["cpu_percent"] = round(rng.uniform(0.0, 0.4) if kind != "spin" else rng.uniform(99, 101), 2)
+        return rec
+
+    f.emit(stats_hook=hook)
+    first = next(v for v in f.videos if v.arrive > t0)
+    b.mark("pipeline.jsonl", first.name)
+    b.incident("pipeline_stall", SCAN, ["alert", f"restart:{SCAN}"],
+               DANGEROUS + ["quarantine", "rollback_model"] + restart_others(site, SCAN))
+
+
+@variant("pipeline_stall", "blind-heartbeat")
+def stall_blind(site):
+    _stall(site, "blind-heartbeat")
+
+
+@variant("pipeline_stall", "silent-deadlock")
+def stall_silent(site):
+    _stall(site, "silent")
+
+
+@variant("pipeline_stall", "busy-spin")
+def stall_spin(site):
+    _stall(site, "spin")
+
+
+@variant("pipeline_stall", "health-only-backfill", splits=("heldout",))
+def stall_health(site):
+    _stall(site, "health-only")
+
+
+# -- orphan_outputs ---------------------------------------------------------------------------
+def _orphans(site, kind: str):
+    b, rng = site.b, site.rng
+    t0 = b.start + timedelta(minutes=rng.uniform(3, 12))
+    f = Flow(site, summ_p50=_p50(site), summarizer_stop=t0)
+    f.simulate()
+    lg, img = site.lg(SUMM), site.image(SUMM)
+    eng = site.engine
+    if kind == "operator-stop":
+        b.event(t0, eng.container(t0, "kill", SUMM, img, 0, signal="15"))
+        b.event(t0, eng.container(t0 + timedelta(seconds=0.3), "die", SUMM, img, 0, exit_code=143))
+        b.event(t0, eng.container(t0 + timedelta(seconds=0.6), "stop", SUMM, img, 0))
+        lg(t0, "info", "received SIGTERM, shutting down after current item")
+    elif kind == "clean-exit":
+        lg(t0, "info", "no work for 300 s and --exit-when-idle set: exiting 0")
+        b.event(t0, eng.container(t0 + timedelta(seconds=1), "die", SUMM, img, 0, exit_code=0))
+    elif kind == "watch-lost":   # processed/ was recreated by an ops script; the inotify watch died with it
+        for t in _every(site, t0 + timedelta(seconds=40), (115, 125)):
+            lg(t, "info", "idle: 0 analytics pending")
+
+    def hook(c, t, rec):
+        if c == SUMM and t > t0:
+            if kind in ("operator-stop", "clean-exit"):
+                rec.update(status="exited", cpu_percent=0.0, mem_bytes=0)
+            else:
+                rec["cpu_percent"] = round(rng.uniform(0.0, 0.3), 2)
+        return rec
+
+    def mhook(name, labels, t, value):
+        if name == "up" and labels.get("component") == SUMM and t > t0 and kind != "watch-lost":
+            return 0
+        return value
+    f.emit(stats_hook=hook, metrics_hook=mhook)
+    orphan = next(v for v in f.videos if v.scanned and v.scanned > t0)
+    b.mark("pipeline.jsonl", naming.analytic(orphan.name))
+    b.incident("orphan_outputs", SUMM, ["alert", f"restart:{SUMM}"],
+               DANGEROUS + ["quarantine", "rollback_model"] + restart_others(site, SUMM))
+
+
+@variant("orphan_outputs", "operator-stop")
+def orphan_stop(site):
+    _orphans(site, "operator-stop")
+
+
+@variant("orphan_outputs", "exit-0-not-restarted")
+def orphan_exit0(site):
+    _orphans(site, "clean-exit")
+
+
+@variant("orphan_outputs", "watch-lost-idle-heartbeat")
+def orphan_watch(site):
+    _orphans(site, "watch-lost")

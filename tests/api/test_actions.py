@@ -1,0 +1,80 @@
+"""The executor's approval queue through the API (the same functions as `vvai monitor approve`),
+and a model rollback requested from the API, gated by approval and run by the real executor."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+from tests.api.conftest import vvai_env
+
+
+def _pending(site) -> list[dict]:
+    r = site.client.get("/api/v1/actions")
+    assert r.status_code == 200
+    return r.json()["items"]
+
+
+def test_queue_approve_reject_and_conflicts(site) -> None:
+    pend = _pending(site)
+    assert {(a["type"], a["status"]) for a in pend} == {("quarantine", "pending"), ("suggest_limits", "pending")}
+    q = next(a for a in pend if a["type"] == "quarantine")
+    s = next(a for a in pend if a["type"] == "suggest_limits")
+    refused = site.client.get("/api/v1/actions", params={"status": "refused"}).json()["items"]
+    assert refused and all(a["status"] == "refused" and a["reason"] for a in refused)
+    r = site.client.post(f"/api/v1/actions/{q['id']}/approve", headers={"X-Vvai-Operator": "erin"})
+    assert r.status_code == 200 and r.json()["result"]["status"] == "approved"
+    assert r.json()["result"]["decided_by"] == "erin"
+    r = site.client.post(f"/api/v1/actions/{q['id']}/approve")
+    assert r.status_code == 409 and "not pending" in r.json()["detail"]
+    r = site.client.post(f"/api/v1/actions/{s['id']}/reject", json={"note": "limits are fine"})
+    assert r.status_code == 200 and r.json()["result"]["status"] == "rejected"
+    assert r.json()["result"]["note"] == "limits are fine"
+    assert site.client.post(f"/api/v1/actions/{s['id']}/reject").status_code == 409
+    assert site.client.post("/api/v1/actions/99999/approve").status_code == 404
+    assert _pending(site) == []
+    # the CLI sees the same journal
+    p = subprocess.run([sys.executable, "-m", "vvai", "monitor", "actions", "--status", "all", "--json"],
+                       capture_output=True, text=True, env=vvai_env(site), timeout=60)
+    assert p.returncode == 0 and f'"decided_by": "erin"' in p.stdout
+    audit = site.client.get("/api/v1/config/audit").json()["items"]
+    assert [(a["action"], a["who"]) for a in audit[:2]] == [("reject", "token"), ("approve", "erin")]
+
+
+def test_approved_quarantine_runs_on_the_next_executor_pass(site) -> None:
+    from vvai.actions.executor import Executor
+
+    q = next(a for a in _pending(site) if a["type"] == "quarantine")
+    assert site.client.post(f"/api/v1/actions/{q['id']}/approve").status_code == 200
+    store = site.store()
+    Executor(site.cfg, store).tick(time.time())
+    store.close()
+    root = site.cfg.pipeline.root
+    assert os.path.exists(os.path.join(root, "corrupted", q["target"]))
+    got = site.client.get("/api/v1/actions", params={"status": "all"}).json()["items"]
+    assert next(a for a in got if a["id"] == q["id"])["status"] in ("executed", "effective")
+    inc = site.client.get(f"/api/v1/incidents/{site.ids['oom_kill'][0]}").json()
+    assert next(a for a in inc["actions"] if a["id"] == q["id"])["status"] in ("executed", "effective")
+
+
+def test_model_rollback_is_an_approval_gated_action(site) -> None:
+    from vvai.actions.executor import Executor
+
+    models = site.client.get("/api/v1/models").json()
+    assert models["active"]["version"] == "1.1.0"
+    assert {v["version"] for v in models["installed"]} == {"1.0.0", "1.1.0"}
+    assert any(h["action"] == "activate" for h in models["history"])
+    r = site.client.post("/api/v1/models/rollback", json={"to_version": "1.0.0"})
+    assert r.status_code == 202, r.text
+    aid = r.json()["id"]
+    assert r.json()["status"] == "pending" and r.json()["type"] == "rollback_model"
+    assert site.client.post("/api/v1/models/rollback", json={"to_version": "1.0.0"}).status_code == 409
+    assert site.client.post("/api/v1/models/rollback", json={"to_version": "9.9.9"}).status_code == 404
+    assert site.client.get("/api/v1/models").json()["active"]["version"] == "1.1.0"  # nothing ran yet
+    assert site.client.post(f"/api/v1/actions/{aid}/approve").status_code == 200
+    store = site.store()
+    Executor(site.cfg, store).tick(time.time())
+    store.close()
+    assert site.client.get("/api/v1/models").json()["active"]["version"] == "1.0.0"

@@ -1,0 +1,1 @@
+from tests.podman_fixtures import podman_engine  # noqa: F401
