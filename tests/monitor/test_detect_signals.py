@@ -5,7 +5,17 @@ from __future__ import annotations
 import json
 
 from tests.monitor.test_bundle_builders import app, build, dts, event, meta, snap, stat, ts
-from vvai.monitor.detect import dependency, deploy, exporter, integrity, logs, performance, pipeline, resources
+from vvai.monitor.detect import (
+    dependency,
+    deploy,
+    diskspace,
+    exporter,
+    integrity,
+    logs,
+    performance,
+    pipeline,
+    resources,
+)
 from vvai.monitor.detect.context import Context
 from vvai.monitor.detect.errorlines import error_headlines, is_error_line
 from vvai.monitor.detect.settings import DetectorSettings
@@ -103,8 +113,9 @@ def test_backlog_stall_orphans_processed_and_disk():
     grow = [snap(m, processed=[(f"p{k}.mp4", 0) for k in range(m)]) for m in range(0, 40, 2)]
     assert [x.kind for x in pipeline.detect(_ctx(build(pipeline=grow)))] == ["processed_growth"]
     full = [snap(m, corrupted=[("old.mkv", 9 * 10**11)], free=int(10**12 * (0.2 - m / 300))) for m in range(0, 60, 5)]
-    d = [x for x in pipeline.detect(_ctx(build(pipeline=full))) if x.kind == "disk_full"]
-    assert d and d[0].component == "host" and d[0].attrs["biggest_folder"] == "corrupted"
+    d = [x for x in diskspace.detect(_ctx(build(pipeline=full))) if x.kind == "disk_full"]
+    # the spec names a component of the bundle, never "host": the pipeline disk's first writer
+    assert d and d[0].component == "scene_scanner" and d[0].attrs["biggest_folder"] == "corrupted"
     assert pipeline.detect(_ctx(build(pipeline=[snap(0), snap(30)]))) == []
 
 
@@ -185,8 +196,9 @@ def test_disk_full_from_node_exporter_metrics_when_folders_were_not_watched():
         rows.append({"ts": ts(m), "name": "node_filesystem_size_bytes", "labels": lab, "value": 1e12})
         free = 1e12 * (0.1 - m / 500)
         rows.append({"ts": ts(m), "name": "node_filesystem_avail_bytes", "labels": lab, "value": free})
-    f = pipeline.detect(_ctx(build(metrics=rows)))
-    assert [(x.kind, x.component) for x in f] == [("disk_full", "host")] and f[0].attrs["used_fraction"] >= 0.94
+    f = diskspace.detect(_ctx(build(metrics=rows)))
+    assert [(x.kind, x.component) for x in f] == [("disk_full", "scene_scanner")]
+    assert f[0].attrs["used_fraction"] >= 0.94
 
 
 def test_live_records_without_raw_lines_quote_the_captured_form():

@@ -54,10 +54,13 @@ class Event:
 
     @property
     def exit_code(self) -> int | None:
-        try:
-            return int(self.attrs.get("exitCode"))  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            return None
+        """``exitCode`` (Docker, Podman 4.4+), ``containerExitCode`` (older Podman)."""
+        for key in ("exitCode", "containerExitCode", "exit_code", "ExitCode"):
+            try:
+                return int(self.attrs[key])
+            except (KeyError, TypeError, ValueError):
+                continue
+        return None
 
     @property
     def image(self) -> str | None:

@@ -17,6 +17,7 @@ def run_all(bundle: Bundle, settings: DetectorSettings | None = None) -> list[Fi
         containers,
         dependency,
         deploy,
+        diskspace,
         exporter,
         inputs,
         integrity,
@@ -28,7 +29,7 @@ def run_all(bundle: Bundle, settings: DetectorSettings | None = None) -> list[Fi
 
     ctx = Context(bundle, settings or DetectorSettings())
     findings: list[Finding] = []
-    for mod in (containers, inputs, logs, resources, performance, pipeline, exporter, integrity, deploy,
+    for mod in (containers, inputs, logs, resources, performance, pipeline, diskspace, exporter, integrity, deploy,
                 dependency):
         findings.extend(mod.detect(ctx))
     findings.sort(key=lambda f: f.ts)

@@ -7,7 +7,8 @@ import json
 import re
 
 from vvai.monitor.detect.context import Context
-from vvai.monitor.detect.evidence import ev_file, first_file
+from vvai.monitor.detect.digests import file_named, mismatches
+from vvai.monitor.detect.evidence import ev_file
 from vvai.monitor.incident import Evidence, Finding, Severity
 
 MISMATCH_RE = re.compile(
@@ -16,14 +17,20 @@ MISMATCH_RE = re.compile(
 OK_RE = re.compile(r"\b(0|no) (mismatch|mismatches|failures?)\b|all .*\b(ok|match)\b", re.IGNORECASE)
 
 
+MODEL_FILE_RE = re.compile(r"\.(gguf|ggml|bin|safetensors|onnx|pt|pth|ckpt|model|tflite|tokenizer\.json)$|"
+                           r"(^|[/_-])(model|weights|tokenizer|bitnet)[^/]*$", re.IGNORECASE)
+
+
 def _owner(ctx: Context, name: str | None) -> str:
+    """The component that owns a file (spec: a video -> the scanner, a model file -> the summarizer)."""
     role = "scanner"
-    if name and name.endswith(".summary.json") or name and re.search(r"\.(gguf|bin|safetensors|onnx)$", name):
+    if name and (name.endswith(".summary.json") or MODEL_FILE_RE.search(name)):
         role = "summarizer"
-    elif name and name.endswith((".log", ".gz")):
+    elif name and name.endswith((".log", ".log.gz")):
         role = "exporter"
     got = ctx.by_role(role)
-    return got[0] if got else "pipeline"
+    comps = ctx.bundle.all_components()
+    return got[0] if got else (comps[0] if comps else "pipeline")
 
 
 def _from_json(name: str, data: object) -> list[str]:
@@ -69,7 +76,7 @@ def detect(ctx: Context) -> list[Finding]:
             continue
         for line in text.splitlines():
             if MISMATCH_RE.search(line) and not OK_RE.search(line):
-                f = first_file(line) or (re.findall(r"[\w.\-/]+\.\w+", line) or [None])[0]
+                f = file_named(ctx, line)
                 ev = ev_file(name, text, line.strip()[:200])
                 if ev:
                     bad.append(((f or name).rsplit("/", 1)[-1], ev))
@@ -82,6 +89,8 @@ def detect(ctx: Context) -> list[Finding]:
             if re.search(r"(sha-?256|hash|checksum|signature).{0,40}(mismatch|invalid|differ|failed)|"
                          r"(mismatch|invalid).{0,20}(sha-?256|hash|checksum|signature)", e.text, re.IGNORECASE):
                 log_hits.append(e)
+    known = {f for f, _ in bad}
+    bad += [(f, e) for f, e in mismatches(ctx) if f not in known]
     if not bad and len(log_hits) < 2:
         return []
     first = bad[0][0] if bad else (log_hits[0].file or None)

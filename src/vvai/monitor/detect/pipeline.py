@@ -1,9 +1,8 @@
-"""Pipeline folders: input backlog without progress, orphan outputs, processed/ never shipped,
-and disk space. All computed from pipeline.jsonl snapshots (plus the filesystem metric)."""
+"""Pipeline folders: input backlog without progress, orphan outputs, processed/ never shipped.
+All computed from pipeline.jsonl snapshots (disk space is detect/diskspace.py)."""
 
 from __future__ import annotations
 
-from vvai.common.sizes import fmt_bytes
 from vvai.common.timefmt import parse_ts
 from vvai.monitor.detect.context import Context
 from vvai.monitor.detect.evidence import ev_record
@@ -28,8 +27,7 @@ def detect(ctx: Context) -> list[Finding]:
         out += _backlog(ctx)
         out += _orphans(ctx)
         out += _processed(ctx)
-    out += _disk(ctx)
-    return out
+    return out  # disk space: see detect/diskspace.py
 
 
 def _backlog(ctx: Context) -> list[Finding]:
@@ -108,61 +106,3 @@ def _processed(ctx: Context) -> list[Finding]:
         evidence=[ev_record("pipeline.jsonl", snaps[-1], "processed")],
         summary=f"processed/ grew by {growth} files without being purged",
         attrs={"count": counts[-1], "growth": growth})]
-
-
-def _disk(ctx: Context) -> list[Finding]:
-    s = ctx.settings
-    rows = [r for r in ctx.bundle.pipeline if isinstance((r.data.get("disk") or {}).get("total_bytes"), int | float)]
-    src = "pipeline.jsonl"
-    if rows:
-        fracs = [(r, 1 - float(r.data["disk"].get("free_bytes") or 0) / float(r.data["disk"]["total_bytes"]))
-                 for r in rows if r.data["disk"]["total_bytes"]]
-    else:
-        return _disk_from_metrics(ctx)
-    if not fracs:
-        return []
-    worst = max(fracs, key=lambda x: x[1])
-    last = fracs[-1]
-    if last[1] < s.disk_full_fraction and worst[1] < max(s.disk_full_fraction, 0.97):
-        return []
-    hit = last if last[1] >= s.disk_full_fraction else worst
-    first = next(r for r, f in fracs if f >= s.disk_full_fraction)
-    snap = hit[0].data
-    sizes = {}
-    for folder, entries in (snap.get("dirs") or {}).items():
-        sizes[folder] = sum(e.get("size", 0) for e in entries or [] if isinstance(e, dict)
-                            and isinstance(e.get("size"), int | float))
-    biggest = max(sizes, key=sizes.get) if sizes else None
-    disk = snap["disk"]
-    return [Finding(
-        kind="disk_full", component="host", ts=first.ts, last_ts=hit[0].ts,
-        severity=Severity.critical if hit[1] >= 0.98 else Severity.error,
-        evidence=[ev_record(src, hit[0], "disk")],
-        summary=f"disk {disk.get('path', '')} {hit[1]:.0%} used, {fmt_bytes(disk.get('free_bytes'))} free",
-        attrs={"used_fraction": round(hit[1], 4), "free_bytes": disk.get("free_bytes"), "path": disk.get("path"),
-               "biggest_folder": biggest, "folder_bytes": sizes})]
-
-
-def _disk_from_metrics(ctx: Context) -> list[Finding]:
-    """Fallback when folders were not watched: node_exporter's filesystem avail/size gauges."""
-    s = ctx.settings
-    size: dict[str, float] = {}
-    hits = []
-    for r in ctx.bundle.metrics:
-        d = r.data
-        mount = str((d.get("labels") or {}).get("mountpoint", ""))
-        if d.get("name") == "node_filesystem_size_bytes":
-            size[mount] = float(d["value"])
-        elif d.get("name") == "node_filesystem_avail_bytes" and size.get(mount):
-            used = 1 - float(d["value"]) / size[mount]
-            if used >= s.disk_full_fraction:
-                hits.append((r, used, mount))
-    if not hits:
-        return []
-    r, used, mount = hits[-1]
-    return [Finding(kind="disk_full", component="host", ts=hits[0][0].ts, last_ts=r.ts,
-                    severity=Severity.critical if used >= 0.98 else Severity.error,
-                    evidence=[ev_record("metrics.jsonl", r, "value")],
-                    summary=f"filesystem {mount} {used:.0%} used",
-                    attrs={"used_fraction": round(used, 4), "free_bytes": r.data["value"], "path": mount,
-                           "biggest_folder": None, "folder_bytes": {}})]

@@ -14,6 +14,7 @@ A missing value renders as ``?``; an action whose target still holds ``?`` or is
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +22,9 @@ from vvai.common.folders import CLEANABLE_FOLDERS
 from vvai.common.sizes import fmt_bytes
 from vvai.monitor.detect.context import Context
 from vvai.monitor.incident import Finding
+
+INPUT_FILE_RE = re.compile(r"\.(mp4|mkv|avi|mov|ts|webm|m4v|flv|h264|h265|hevc|mpg|mpeg|3gp|analytic\.json)$",
+                           re.IGNORECASE)
 
 #: Every computed field, with what it holds. A test checks the built-in templates use only these
 #: or attributes the detectors really set.
@@ -35,6 +39,8 @@ FIELDS: dict[str, str] = {
     "hours_text": "how long the trigger lasted: '40 min' under 1.5 h, else '3.2 h'",
     "size_text": "', <size>' of the file (from the trigger or a poison_input finding), or ''",
     "file_text": "' while processing <file> (<size>)', or '' without a file",
+    "input_file": "the file when it is a pipeline input (a video or an .analytic.json) that a quarantine may "
+                  "move, else empty: a model file is never quarantined",
     "top_error": "the culprit's most telling error line (a crash loop's last text, else its first "
                  "error line, else the top template, else the finding's summary), at most 200 chars",
     "exit_codes_text": "the exit codes seen, comma-separated, or '?'",
@@ -80,6 +86,7 @@ def _general(ctx: Context, trig: Finding, required: list[Finding], used: list[Fi
     if size is None and poison:
         size = poison.attrs.get("size_bytes")
     v["size_text"] = f", {fmt_bytes(size)}" if size else ""
+    v["input_file"] = file if file and INPUT_FILE_RE.search(file) else None
     v["file_text"] = (f" while processing {file}" + (f" ({fmt_bytes(size)})" if size else "")) if file else ""
     errs = [e.text for e in ctx.errors(trig.component) if e.text.strip()]
     texts = trig.attrs.get("texts") or []

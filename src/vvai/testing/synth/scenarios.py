@@ -198,9 +198,9 @@ def disk_full(rng: random.Random) -> tuple[Sim, Expected]:
             file=vf.name,
         )
         t += timedelta(seconds=rng.uniform(40, 200))
-    return sim, make_expected(
+    return sim, make_expected(  # spec: the component whose writes fail (the scanner always does here)
         "disk_full",
-        "host",
+        s.name,
         ["alert", "cleanup:corrupted", "cleanup:logs"],
         ["cleanup:input", "cleanup:processed", "quarantine", "rollback_model", "restart"],
     )
