@@ -47,6 +47,12 @@ def apply(site, category: str) -> None:
                  if not any(e["source"].startswith(_prefix(s)) for e in site.b.evidence)]
     if skippable and rng.random() < 0.35:
         site.b.skip.add(rng.choice(skippable))
+    # a container whose logs were not collected (never the incident's own, never one holding evidence)
+    involved = {i["component"] for i in site.b.incidents}
+    quiet = [n for n in site.b.logs if n not in involved
+             and not any(e["source"] == f"logs/{n}.log" for e in site.b.evidence)]
+    if quiet and rng.random() < 0.15:
+        site.b.skip.add(f"logs/{rng.choice(sorted(quiet))}.log")
 
 
 def _prefix(source: str) -> str:
