@@ -123,8 +123,7 @@ class SafeRegex:
     def _timeout_error(self) -> RegexTimeoutError:
         reason = f"took more than {self.timeout:g} s on one input and was stopped"
         return RegexTimeoutError(
-            f"{self.what} regex {self.pattern!r} {reason}: it uses {self.construct}, which needs a "
-            "backtracking engine",
+            f"{self.what} regex {self.pattern!r} {reason}: it uses {self.construct}, which needs a backtracking engine",
             reason=reason,
             hint="rewrite it without that construct so that the linear-time engine (RE2) can run it",
         )

@@ -8,8 +8,9 @@ Doing that with :meth:`TemplateMiner.match` for every text cost a scan of the te
 bucket per text: quadratic, 79 s for 10k distinct error lines and a hang for 50k. Here each
 text keeps the id of the template it joined, and the final template is looked up by id at
 the end (a template only changes when a text joins it, and the miner returns the updated
-template then, so the last one returned for an id is final): one look-up per text. At most ``max_templates`` distinct templates are
-kept; texts that would start another one go to the overflow bucket
+template then, so the last one returned for an id is final): one look-up per text. At most
+``max_templates`` distinct templates are kept; texts that would start another one go to the
+overflow bucket
 (:data:`~vvai.monitor.templates.miner.OVERFLOW_TEMPLATE`), which is counted like any template.
 """
 

@@ -63,7 +63,8 @@ def miner_from_dict(d: Any, cls: type[TemplateMiner] | None = None) -> TemplateM
             m._clusters[cl.cid] = cl
             m._buckets.setdefault(key, {})[cl.cid] = cl
         if d.get("overflow"):
-            m.overflow = _Cluster(int(d["overflow"]["id"]), [OVERFLOW_TEMPLATE], ("overflow",), int(d["overflow"]["count"]))
+            over = d["overflow"]
+            m.overflow = _Cluster(int(over["id"]), [OVERFLOW_TEMPLATE], ("overflow",), int(over["count"]))
         for k, cid in d.get("masked", []):
             c = m._clusters.get(int(cid))
             if c is None and m.overflow is not None and m.overflow.cid == int(cid):
