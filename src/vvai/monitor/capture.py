@@ -11,6 +11,9 @@ from vvai.common.errors import VvaiError
 from vvai.common.timefmt import parse_duration
 from vvai.monitor.assemble import assemble, collect, watched_files
 from vvai.monitor.bundle.write import Parts, write_bundle
+from vvai.monitor.history import IncidentStore
+from vvai.monitor.samples import SampleHistory, with_history
+from vvai.monitor.sources.base import problem
 from vvai.monitor.sources.build import build_sources, configured_components
 
 __all__ = ["capture_bundle", "parse_duration"]
@@ -30,6 +33,15 @@ def capture_bundle(cfg: Any, since_s: float, out: Path | str) -> tuple[Path, Par
     finally:
         for s in sources:
             s.stop()
+    store = IncidentStore(cfg.store.path) if Path(cfg.store.path).is_file() else None
+    try:  # the daemon's history of folders, stats and metrics: trends, not one reading
+        records, note = with_history(records, SampleHistory(store) if store else None, start, end,
+                                     min_span_s=3 * cfg.monitor.interval_s)
+    finally:
+        if store is not None:
+            store.close()
+    if note:
+        records.append(problem("capture", note, end))
     parts = assemble(records, host=cfg.monitor.host, start=start, end=end, pipeline_root=cfg.pipeline.root,
                      benchmarks=cfg.benchmarks, model=cfg.model, components=comps,
                      watched=watched_files(sources, comps))

@@ -123,6 +123,18 @@ _MIGRATIONS: dict[int, str] = {
     );
     CREATE INDEX summary_feedback_version ON summary_feedback(model_version, video);
     """,
+    4: """
+    -- vvai.monitor.samples: a bounded history of folder snapshots, stats samples and metric scrapes,
+    -- so a capture or a one-shot pass sees trends (a stall, a saturation, a growing backlog)
+    CREATE TABLE samples (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('stats', 'pipeline', 'metric')),
+        ts REAL NOT NULL,
+        name TEXT NOT NULL DEFAULT '',
+        data TEXT NOT NULL
+    );
+    CREATE INDEX samples_ts ON samples(ts);
+    """,
     2: """
     -- the remediation executor's journal (vvai.actions.journal): intent before, outcome after
     CREATE TABLE actions (

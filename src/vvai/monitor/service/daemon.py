@@ -21,6 +21,7 @@ from vvai.monitor.assemble import assemble, collect, watched_files
 from vvai.monitor.config import Config
 from vvai.monitor.diagnose.engine import Diagnoser
 from vvai.monitor.history import IncidentStore
+from vvai.monitor.samples import SampleHistory, with_history
 from vvai.monitor.service.hooks import Advisor, Remediator
 from vvai.monitor.service.metrics import MonitorMetrics
 from vvai.monitor.service.window import RecordWindow
@@ -68,6 +69,7 @@ class MonitorService:
         self.alerter = Alerter(self.store, a.urls, host=cfg.monitor.host, rate_limit_per_hour=a.rate_limit_per_hour,
                                cooldown_s=a.cooldown_s, min_severity=a.min_severity, timeout_s=a.timeout_s)
         self.window = RecordWindow(cfg.monitor.window_s, cfg.monitor.max_records)
+        self.samples = SampleHistory(self.store)  # folders, stats, metrics over time, for capture and once
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._last_pass = 0.0
@@ -140,12 +142,18 @@ class MonitorService:
         """Read every source over the recent window and run one pass (``vvai monitor once``)."""
         start = time.time() - (window_s or self.cfg.monitor.window_s)
         self.components = configured_components(self.cfg, self.sources)
-        records = collect(self.sources, start, time.time())
-        return self.run_pass(records, start=start, end=time.time(), trigger="once")
+        end = time.time()
+        records, note = with_history(collect(self.sources, start, end), self.samples, start, end,
+                                     min_span_s=3 * self.cfg.monitor.interval_s)
+        result = self.run_pass(records, start=start, end=time.time(), trigger="once")
+        if note:
+            result.problems.append(note)
+        return result
 
     # -- the daemon -----------------------------------------------------------------------------
     def _ingest(self, rec: Record) -> None:
         self.window.add(rec)
+        self.samples.add(rec)
         self.metrics.records.labels(kind=rec.kind).inc()
         if rec.important:
             self._wake.set()
@@ -166,6 +174,7 @@ class MonitorService:
         self.components = configured_components(self.cfg, self.sources)
         for rec in collect(self.sources, start, end):
             self.window.add(rec)
+            self.samples.add(rec)
         for s in self.sources:
             try:
                 s.follow(self._ingest)
@@ -206,6 +215,7 @@ class MonitorService:
             self.components = sorted(set(self.components) | set(comps))
         try:
             res = self.run_pass(records, start=end - self.cfg.monitor.window_s, end=end, trigger=trigger)
+            self.samples.flush()
         except Exception:  # noqa: BLE001 - a bug in one pass must not end monitoring
             self.metrics.errors.inc()
             log.exception("diagnosis pass failed")

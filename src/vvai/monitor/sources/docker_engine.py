@@ -35,6 +35,13 @@ PROJECT_LABEL = "com.docker.compose.project"
 DEPENDS_LABEL = "com.docker.compose.depends_on"
 
 
+def _repo(image: str) -> str:
+    """``registry:5000/vv/scanner:2.3.1@sha256:..`` -> ``registry:5000/vv/scanner``."""
+    name = image.split("@", 1)[0]
+    head, sep, tail = name.rpartition(":")
+    return head if sep and "/" not in tail else name
+
+
 def compose_mem(n: int | None) -> str | None:
     """Bytes -> compose notation (``2147483648`` -> ``"2g"``); None for "no limit"."""
     if not n:
@@ -108,6 +115,7 @@ class DockerEngineSource(Source):
         self._log_clients: dict[str, Any] = {}
         self._log_again: dict[str, bool] = {}
         self._event_client: Any = None
+        self._images: set[str] = set()  # images (names and ids) the watched containers run
 
     # -- engine access --------------------------------------------------------------------------
     def client(self) -> Any:
@@ -138,17 +146,33 @@ class DockerEngineSource(Source):
         return None if self.components else (service or name)
 
     def discover(self, client: Any = None) -> dict[str, dict]:
-        """component -> inspect attrs of its newest container (running or not)."""
-        found: dict[str, dict] = {}
-        for c in (client or self.client()).containers.list(all=True):
-            comp = self.component_of(c.attrs)
+        """component -> inspect attrs of its newest container (running or not).
+
+        One cheap listing, scoped to the watched compose project when there is one (an engine may
+        run many projects); only the watched containers are inspected, one by one, so a container
+        removed between the listing and its inspect is skipped instead of failing the whole read."""
+        import docker.errors
+
+        client = client or self.client()
+        filters = {"label": f"{PROJECT_LABEL}={self.compose_project}"} if self.compose_project else None
+        newest: dict[str, dict] = {}
+        for summary in client.api.containers(all=True, filters=filters):
+            comp = self.component_of(summary)
             if comp is None:
                 continue
-            prev = found.get(comp)
-            if prev is None or str(c.attrs.get("Created", "")) > str(prev.get("Created", "")):
-                found[comp] = c.attrs
+            prev = newest.get(comp)
+            if prev is None or (summary.get("Created") or 0) > (prev.get("Created") or 0):
+                newest[comp] = summary
+        found: dict[str, dict] = {}
+        for comp, summary in newest.items():
+            try:
+                found[comp] = client.api.inspect_container(summary["Id"])
+            except docker.errors.NotFound:
+                continue  # went away since the listing: the next read sees its successor
         with self._lock:
             self._watched = {a["Id"]: comp for comp, a in found.items()}
+            self._images = {str(v) for a in found.values() for v in
+                            ((a.get("Config") or {}).get("Image"), a.get("Image"), a.get("ImageName")) if v}
         return found
 
     @staticmethod
@@ -167,16 +191,19 @@ class DockerEngineSource(Source):
         """A spec stats record from inspect attrs and (for running containers) a stats sample."""
         state = attrs.get("State") or {}
         data: dict[str, Any] = {"ts": rfc3339(ts), "component": comp, "cpu_percent": 0.0, "mem_bytes": 0,
-                                "mem_limit_bytes": (attrs.get("HostConfig") or {}).get("Memory") or None,
                                 "restart_count": int(attrs.get("RestartCount") or 0),
                                 "oom_killed": bool(state.get("OOMKilled")),
                                 "status": state.get("Status") or "unknown"}
+        limit = (attrs.get("HostConfig") or {}).get("Memory")
+        if isinstance(limit, int) and limit > 0:  # unknown or unlimited: no key (the format has no null)
+            data["mem_limit_bytes"] = limit
         if state.get("Status") != "running":
             data["exit_code"] = state.get("ExitCode")
         if sample:
             mem = sample.get("memory_stats") or {}
             data["mem_bytes"] = int(mem.get("usage") or 0)
-            data["mem_limit_bytes"] = int(mem.get("limit") or 0) or data["mem_limit_bytes"]
+            if int(mem.get("limit") or 0) > 0:
+                data["mem_limit_bytes"] = int(mem["limit"])
             cpu = cpu_percent(self._prev_stats.get(attrs["Id"]), sample)
             data["cpu_percent"] = cpu if cpu is not None else 0.0
             if cpu is None:
@@ -205,7 +232,7 @@ class DockerEngineSource(Source):
         typ, action = ev.get("Type"), str(ev.get("Action") or ev.get("status") or "")
         ts = ev.get("timeNano", 0) / 1e9 or float(ev.get("time") or time.time())
         if typ == "image":
-            if action in ("pull", "tag", "untag", "delete", "import", "load"):
+            if action in ("pull", "tag", "untag", "delete", "import", "load") and self._our_image(ev):
                 return Record("event", ts, ev, name="image", important=action in ("pull", "tag"))
             return None
         if typ != "container" or action.startswith("exec_"):
@@ -224,6 +251,20 @@ class DockerEngineSource(Source):
             return None
         important = base in IMPORTANT_ACTIONS and not (base == "health_status" and action.split(": ")[-1] == "healthy")
         return Record("event", ts, ev, name=comp, important=important, meta={"container_id": cid, "action": base})
+
+    def _our_image(self, ev: dict) -> bool:
+        """An image event concerns this project when it names an image (or a tag of the same
+        repository) one of the watched containers runs: another project's pulls and deletes do not."""
+        actor = ev.get("Actor") or {}
+        attrs = actor.get("Attributes") or {}
+        names = {str(actor.get("ID") or ""), str(ev.get("id") or ""), str(attrs.get("name") or "")}
+        names.discard("")
+        with self._lock:
+            ours = set(self._images)
+        if not ours:
+            return False
+        repos = {_repo(i) for i in ours}
+        return bool(names & ours) or any(_repo(n) in repos for n in names if not n.startswith("sha256:"))
 
     def events(self, since: float, until: float) -> Iterator[Record]:
         """Past events of the window. Podman 4.3 returns nothing when ``until`` is already in the
