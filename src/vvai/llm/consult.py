@@ -66,7 +66,8 @@ def consult(provider: Any, bundle: Any, incidents: list[Incident], sigs: list[Si
         answer = parse_answer(reply.text)
     except AnswerError as e:
         out.status = "unparsed"
-        out.rejected.append(f"{provider.name}: {e}: {reply.text[:120]!r}")
+        cut = f" (cut at max_answer_tokens = {cfg.max_answer_tokens})" if reply.truncated else ""
+        out.rejected.append(f"{provider.name}: {e}{cut}: {reply.text[:120]!r}")
         return out
     restore = mapping.restore if mapping is not None else (lambda s: s)
     verdict = ground(answer, sources, comps, restore=restore, gate=gate)
@@ -88,5 +89,8 @@ def make_prompt(provider: Any, bundle: Any, incidents: list[Incident], sigs: lis
     n_ctx = getattr(provider, "n_ctx", None)
     if n_ctx:
         budget = min(budget, n_ctx - cfg.max_answer_tokens - 16)
+    protect = _protector(redactor, mapping)
+    if protect is not None:  # whole sources at once: a secret spread over lines (a PEM block) is found
+        sources = {src: protect("\n".join(lines)).split("\n") for src, lines in sources.items()}
     return build_prompt(bundle, incidents, sigs, sources, max_tokens=budget, count=provider.count_tokens,
-                        protect=_protector(redactor, mapping))
+                        protect=protect)

@@ -17,7 +17,7 @@ def answer_schema(components: list[str] | None = None) -> dict[str, Any]:
 
     Enums restrict a grammar-constrained model to valid words; the grounding check still verifies
     everything, since a server may ignore the schema."""
-    comp: dict[str, Any] = {"type": "string"}
+    comp: dict[str, Any] = {"type": "string", "maxLength": 60}
     if components:
         comp["enum"] = list(components)
     incident = {
@@ -25,25 +25,26 @@ def answer_schema(components: list[str] | None = None) -> dict[str, Any]:
         "properties": {
             "category": {"type": "string", "enum": list(CATEGORIES)},
             "component": comp,
-            "file": {"type": "string"},
+            "file": {"type": "string", "maxLength": 120},
             "severity": {"type": "string", "enum": list(SEVERITIES)},
             "confidence": {"type": "number"},
-            "root_cause": {"type": "string"},
+            "root_cause": {"type": "string", "maxLength": 240},
             "evidence": {
-                "type": "array", "maxItems": 6,
+                "type": "array", "minItems": 1, "maxItems": 3,
                 "items": {"type": "object",
-                          "properties": {"source": {"type": "string"}, "text": {"type": "string"}},
+                          "properties": {"source": {"type": "string", "maxLength": 80},
+                                         "text": {"type": "string", "maxLength": 240}},
                           "required": ["source", "text"]},
             },
             "actions": {
-                "type": "array", "maxItems": 4,
+                "type": "array", "maxItems": 3,
                 "items": {"type": "object",
                           "properties": {"type": {"type": "string", "enum": list(ACTION_TYPES)},
-                                         "target": {"type": "string"}},
+                                         "target": {"type": "string", "maxLength": 120}},
                           "required": ["type"]},
             },
         },
         "required": ["category", "component", "severity", "confidence", "root_cause", "evidence", "actions"],
     }
-    return {"type": "object", "properties": {"incidents": {"type": "array", "maxItems": 3, "items": incident}},
+    return {"type": "object", "properties": {"incidents": {"type": "array", "maxItems": 2, "items": incident}},
             "required": ["incidents"]}

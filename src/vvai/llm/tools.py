@@ -162,7 +162,7 @@ def investigate(provider: Any, prompt: Prompt, bundle: Any, sources: dict[str, l
                                     for c in reply.tool_calls]})
         for c in reply.tool_calls:
             res = run_tool(c.name, c.arguments, bundle, sources)
-            body = _clip("\n".join(neutral(protect(line)) for line in res.text.splitlines()), cfg.tools.max_tool_tokens)
+            body = _clip("\n".join(neutral(line) for line in protect(res.text).splitlines()), cfg.tools.max_tool_tokens)
             msgs.append({"role": "tool", "tool_call_id": c.id,
                          "content": f"status: {res.status}\n<data-{prompt.nonce}>\n{body}\n</data-{prompt.nonce}>"})
     msgs.append({"role": "user", "content": "The tool budget is used up. Answer now with the JSON object."})

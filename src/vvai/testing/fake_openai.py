@@ -36,6 +36,7 @@ class FakeOpenAI:
         self.api_key = api_key
         self.requests: list[dict[str, Any]] = []
         self.auth: list[str] = []
+        self.other: list[str] = []  # paths of requests that were not chat completions
         self._lock = threading.Lock()
         self._stop = threading.Event()
         fake = self
@@ -47,13 +48,15 @@ class FakeOpenAI:
             def do_POST(self) -> None:  # noqa: N802
                 n = int(self.headers.get("Content-Length") or 0)
                 body = json.loads(self.rfile.read(n) or b"{}")
+                if not self.path.endswith("/chat/completions"):  # e.g. a tokenizer probe
+                    with fake._lock:
+                        fake.other.append(self.path)
+                    return self._send(404, {"error": {"message": "not found"}})
                 with fake._lock:
                     fake.requests.append(body)
                     fake.auth.append(self.headers.get("Authorization", ""))
                     idx = min(len(fake.requests), len(fake.scripts)) - 1
                     script = fake.scripts[idx]
-                if not self.path.endswith("/chat/completions"):
-                    return self._send(404, {"error": {"message": "not found"}})
                 if self.headers.get("Authorization") != f"Bearer {fake.api_key}":
                     return self._send(401, {"error": {"message": "invalid api key"}})
                 if script.hang_s:

@@ -27,6 +27,7 @@ class ProviderReply:
     completion_tokens: int = 0
     latency_s: float = 0.0
     tool_calls: list[ToolCall] = field(default_factory=list)
+    truncated: bool = False  # generation stopped at max_tokens
 
     @property
     def ok(self) -> bool:

@@ -61,6 +61,7 @@ class GGUFProvider:
             return ProviderReply("timeout", error=f"no answer within {timeout:g} s", latency_s=latency,
                                  prompt_tokens=int(usage.get("prompt_tokens", 0)))
         return ProviderReply("ok", text=out["choices"][0]["message"].get("content") or "", latency_s=latency,
+                             truncated=out["choices"][0].get("finish_reason") == "length",
                              prompt_tokens=int(usage.get("prompt_tokens", 0)),
                              completion_tokens=int(usage.get("completion_tokens", 0)))
 

@@ -89,6 +89,7 @@ class OpenAICompatProvider:
         calls = [ToolCall(c.id, c.function.name, c.function.arguments or "{}")
                  for c in (getattr(msg, "tool_calls", None) or []) if getattr(c, "function", None)]
         return ProviderReply("ok", text=msg.content or "", latency_s=latency, tool_calls=calls,
+                             truncated=getattr(resp.choices[0], "finish_reason", None) == "length",
                              prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
                              completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0))
 
