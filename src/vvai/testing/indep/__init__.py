@@ -46,6 +46,7 @@ Held out (only in the heldout split)
   PyAV unsupported codec; summarizer input with invalid UTF-8; export via a 502 nginx gateway and
   an expired TLS certificate; stall seen only through health-probe lines during a backfill;
   redis AOF write errors; scanner SIGILL crash loop; exporter ImportError after a deploy;
-  pydantic schema failures after a model change; truncated GGUF; mosquitto broker down.
+  pydantic schema failures after a model change; truncated GGUF; mosquitto broker down;
+  summarizer paused by a maintenance lock left behind; healthy `podman auto-update` restart.
 """
 from .generate import generate  # noqa: F401

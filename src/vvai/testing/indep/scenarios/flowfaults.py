@@ -277,6 +277,8 @@ def _orphans(site, kind: str):
     elif kind == "clean-exit":
         lg(t0, "info", "no work for 300 s and --exit-when-idle set: exiting 0")
         b.event(t0, eng.container(t0 + timedelta(seconds=1), "die", SUMM, img, 0, exit_code=0))
+    elif kind == "maintenance-lock":   # an ops script died and left its lock behind
+        lg(t0, "info", f"maintenance lock {b.meta['pipeline_root']}/.vv-maintenance present, pausing new work")
     elif kind == "watch-lost":   # processed/ was recreated by an ops script; the inotify watch died with it
         for t in _every(site, t0 + timedelta(seconds=40), (115, 125)):
             lg(t, "info", "idle: 0 analytics pending")
@@ -290,7 +292,8 @@ def _orphans(site, kind: str):
         return rec
 
     def mhook(name, labels, t, value):
-        if name == "up" and labels.get("component") == SUMM and t > t0 and kind != "watch-lost":
+        alive = kind in ("watch-lost", "maintenance-lock")
+        if name == "up" and labels.get("component") == SUMM and t > t0 and not alive:
             return 0
         return value
     f.emit(stats_hook=hook, metrics_hook=mhook)
@@ -313,3 +316,8 @@ def orphan_exit0(site):
 @variant("orphan_outputs", "watch-lost-idle-heartbeat")
 def orphan_watch(site):
     _orphans(site, "watch-lost")
+
+
+@variant("orphan_outputs", "maintenance-lock-left-behind", splits=("heldout",))
+def orphan_lock(site):
+    _orphans(site, "maintenance-lock")

@@ -158,3 +158,18 @@ def h_health(site):
             b.event(t, eng.container(t + timedelta(seconds=0.1), "health_status: healthy", SUMM, site.image(SUMM), 0))
         t += timedelta(seconds=30)
     f.emit()
+
+
+@variant("healthy", "podman-auto-update", splits=("heldout",), engine=("podman", "5.2.2"))
+def h_auto_update(site):
+    """`podman auto-update` pulls a newer digest of the same tag and restarts the unit; all is well after."""
+    b, rng, eng = site.b, site.rng, site.engine
+    svc = rng.choice([SCAN, EXP])
+    img = site.image(svc)
+    t0 = b.start + timedelta(minutes=rng.uniform(10, 30))
+    f = Flow(site, summ_p50=_p50(site)).simulate()
+    b.event(t0, eng.image(t0 - timedelta(seconds=20), "pull", img))
+    for act, code, dt in (("restart", None, 0), ("die", 143, 0.3), ("init", None, 0.5), ("start", None, 0.7)):
+        b.event(t0, eng.container(t0 + timedelta(seconds=dt), act, svc, img, 0, exit_code=code))
+    site.lg(svc)(t0 + timedelta(seconds=1.5), "info", f"{svc} {img.rsplit(':', 1)[1]} starting")
+    f.emit(restarts={svc: lambda t: 1 if t > t0 else 0})
