@@ -48,6 +48,12 @@ def parse_ts(value: object) -> datetime | None:
         return None
 
 
+def has_zone(value: str) -> bool:
+    """Does an RFC 3339-looking string carry its zone (``Z`` or an offset)? Non-timestamps: True."""
+    m = _TS.match(value.strip())
+    return m is None or m.group(4) is not None
+
+
 def parse_epoch(value: object) -> float | None:
     """:func:`parse_ts` as epoch seconds."""
     dt = parse_ts(value)

@@ -90,7 +90,7 @@ def json_lines(source: str, lines: list[str], problems: list[str]) -> tuple[list
             continue
         try:
             rec = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: a line of deeply nested brackets
             bad += 1
             continue
         if not isinstance(rec, dict):

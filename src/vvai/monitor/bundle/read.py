@@ -6,16 +6,17 @@ missing path or an unusable bundle.json raises ConfigError. ``expected.json`` is
 
 from __future__ import annotations
 
-import json
 import tarfile
 from collections import Counter
 from pathlib import Path
 
+from vvai.common import jsonsafe
 from vvai.common.errors import ConfigError
 from vvai.monitor.bundle.normalize import json_lines
 from vvai.monitor.bundle.types import Bundle
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
+PARTIAL = "\x00partial"  # marker in the problem list while reading; becomes Bundle.partial
 
 
 def _decode(source: str, data: bytes, problems: list[str]) -> list[str]:
@@ -40,6 +41,7 @@ def _read_tar(path: Path, problems: list[str]) -> dict[str, bytes]:
                     m = tar.next()
                 except (tarfile.TarError, EOFError, OSError, ValueError) as e:
                     problems.append(f"{path.name}: archive damaged after {len(out)} file(s): {e}")
+                    problems.append(PARTIAL)
                     break
                 if m is None:
                     break
@@ -53,7 +55,8 @@ def _read_tar(path: Path, problems: list[str]) -> dict[str, bytes]:
                     data = f.read() if f else b""
                 except (tarfile.TarError, EOFError, OSError, ValueError) as e:
                     problems.append(f"{path.name}: {m.name} unreadable: {e}")
-                    continue
+                    problems.append(PARTIAL)
+                    break
                 out["/".join(parts)] = data
     except (tarfile.TarError, EOFError, OSError, ValueError) as e:
         if not out:
@@ -69,11 +72,16 @@ def _read_tar(path: Path, problems: list[str]) -> dict[str, bytes]:
 
 
 def _read_dir(path: Path, problems: list[str]) -> dict[str, bytes]:
+    """The bundle's files; a bundle never reads outside itself: symlinks are not followed."""
     out: dict[str, bytes] = {}
+    top = path.resolve()
     for p in sorted(path.rglob("*")):
+        rel = p.relative_to(path).as_posix()
+        if p.is_symlink():
+            problems.append(f"{rel}: a symbolic link, not followed (a bundle never reads outside itself)")
+            continue
         if not p.is_file():
             continue
-        rel = p.relative_to(path).as_posix()
         if rel == "expected.json":
             continue  # ground truth: the monitor must never read it
         if not (rel in ("bundle.json", "events.jsonl", "stats.jsonl", "metrics.jsonl", "pipeline.jsonl")
@@ -82,6 +90,10 @@ def _read_dir(path: Path, problems: list[str]) -> dict[str, bytes]:
         try:
             if p.stat().st_size > MAX_FILE_BYTES:
                 problems.append(f"{rel}: larger than {MAX_FILE_BYTES} bytes, skipped")
+                continue
+            if not p.resolve().is_relative_to(top):  # under a linked folder
+                problems.append(f"{rel}: reached through a symbolic link, not read (a bundle never reads "
+                                "outside itself)")
                 continue
             out[rel] = p.read_bytes()
         except OSError as e:
@@ -100,10 +112,11 @@ def load_bundle(path: str | Path) -> Bundle:
     raw.pop("expected.json", None)
     if "bundle.json" not in raw:
         raise ConfigError(f"{p} has no bundle.json", hint="a bundle folder holds bundle.json (vvai-bundle/1)")
-    try:
-        meta = json.loads(raw["bundle.json"].decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as e:
-        raise ConfigError(f"{p}/bundle.json is not valid JSON: {e}", hint="fix or re-capture the bundle") from e
+    try:  # bounded nesting: '[' * 100000 is an error, not a RecursionError
+        meta = jsonsafe.loads(raw["bundle.json"], what="bundle.json")
+    except ConfigError as e:
+        detail = str(e).split("\n", 1)[0].removeprefix("bundle.json: ")
+        raise ConfigError(f"{p}/bundle.json is not valid JSON: {detail}", hint="fix or re-capture the bundle") from None
     if not isinstance(meta, dict):
         raise ConfigError(f"{p}/bundle.json is not a JSON object", hint="fix or re-capture the bundle")
 
@@ -127,11 +140,15 @@ def load_bundle(path: str | Path) -> Bundle:
             container_logs[rel[5:-4]] = _decode(rel, data, problems)
         elif rel.startswith("files/"):
             files[rel[6:]] = data
-    return Bundle.from_records(
+    b = Bundle.from_records(
         meta, sources["events.jsonl"][0], container_logs, app_log, sources["stats.jsonl"][0],
         sources["metrics.jsonl"][0], sources["pipeline.jsonl"][0], files, problems,
         raw_lines={k: v[1] for k, v in sources.items()}, watched=watched,
     )
+    b.partial = PARTIAL in problems
+    if b.partial:
+        b.problems = [x for x in b.problems if x != PARTIAL]
+    return b
 
 
 def problem_summary(problems: list[str]) -> list[str]:

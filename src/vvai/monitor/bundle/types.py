@@ -16,7 +16,7 @@ from typing import Any
 
 from vvai.common.errors import ConfigError
 from vvai.common.sizes import parse_mem
-from vvai.common.timefmt import parse_ts
+from vvai.common.timefmt import has_zone, parse_ts
 from vvai.monitor.bundle.normalize import CLEANERS, MAX_LINE, json_lines
 
 FORMAT = "vvai-bundle/1"
@@ -104,6 +104,8 @@ class Bundle:
         self.host: str = ""
         self.window_start: datetime | None = None
         self.window_end: datetime | None = None
+        self.window_error: str | None = None  # a window that cannot be right (ends before it starts)
+        self.partial = False  # an archive cut short: only the files before the damage were read
         self.components: dict[str, ComponentSpec] = {}
         self.benchmarks: dict[str, Any] = {}
         self.model: dict[str, Any] = {}
@@ -163,7 +165,27 @@ class Bundle:
                 if data:
                     b.watched.add(src)
             b.watched.update(f"logs/{n}.log" for n in container_logs or {})
+        b._note_zoneless()
         return b
+
+    def _note_zoneless(self) -> None:
+        """Timestamps without a zone are read as UTC; say how many, per source, so nobody is misled."""
+        counts: dict[str, int] = {}
+        for source, recs in (("stats.jsonl", self.stats), ("metrics.jsonl", self.metrics),
+                             ("pipeline.jsonl", self.pipeline)):
+            n = sum(1 for r in recs if isinstance(r.data.get("ts"), str) and not has_zone(r.data["ts"]))
+            if n:
+                counts[source] = n
+        n = sum(1 for r in self.app_log for k in ("ts", "time", "timestamp")
+                if isinstance(r.data.get(k), str) and not has_zone(r.data[k]))
+        if n:
+            counts["logs/app.log"] = n
+        for name, lines in self.logs.items():
+            n = sum(1 for ln in lines if ln.ts_raw and not has_zone(ln.ts_raw))
+            if n:
+                counts[f"logs/{name}.log"] = n
+        for source, n in counts.items():
+            self.problems.append(f"{source}: {n} timestamp(s) without a zone, read as UTC")
 
     def _set_meta(self, meta: dict) -> None:
         if not isinstance(meta, dict):
@@ -177,6 +199,12 @@ class Bundle:
         self.window_end = parse_ts(win.get("end"))
         if not self.window_start or not self.window_end:
             self.problems.append("bundle.json: window.start/window.end missing or invalid")
+        elif self.window_end < self.window_start:
+            self.window_error = (f"bundle.json: the window ends ({win.get('end')}) before it starts "
+                                 f"({win.get('start')})")
+            self.problems.append(self.window_error)
+        if any(isinstance(win.get(k), str) and not has_zone(win[k]) for k in ("start", "end")):
+            self.problems.append("bundle.json: window timestamps without a zone, read as UTC")
         comps = meta.get("components")
         if not isinstance(comps, dict):
             self.problems.append("bundle.json: components missing; components are taken from the sources")
