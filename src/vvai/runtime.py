@@ -25,6 +25,10 @@ def build_service(cfg: Config, **overrides: Any) -> MonitorService:
     if "remediator" not in overrides:
         executor = Executor(cfg, store)
         overrides["remediator"] = executor
+    if "advisor" not in overrides:
+        from vvai.llm.advisor import build_advisor
+
+        overrides["advisor"] = build_advisor(cfg)  # None when [llm] mode is off
     svc = MonitorService(cfg, store=store, **overrides)
     if executor is not None:
         # suggest_limits sizes from the stats samples the monitor already holds in its window (read

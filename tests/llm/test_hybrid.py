@@ -26,12 +26,14 @@ def hybrid_config(local_url: str, api_url: str, **over):
 def good(body, confidence=0.85):
     src, text = quote_from(body, "upload failed")
     return answer({"category": "export_failure", "component": "log_exporter", "severity": "error",
-                   "confidence": confidence, "root_cause": "S3 access denied", "evidence": [{"source": src, "text": text}],
+                   "confidence": confidence, "root_cause": "S3 access denied",
+                   "evidence": [{"source": src, "text": text}],
                    "actions": [{"type": "alert"}]})
 
 
 NONSENSE = answer({"category": "oom_kill", "component": "scene_scanner", "severity": "critical", "confidence": 0.9,
-                   "root_cause": "x", "evidence": [{"source": "logs/scene_scanner.log", "text": "no such line anywhere"}],
+                   "root_cause": "x",
+                   "evidence": [{"source": "logs/scene_scanner.log", "text": "no such line anywhere"}],
                    "actions": []})
 
 

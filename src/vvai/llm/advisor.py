@@ -108,8 +108,14 @@ class LLMAdvisor:
 
 
 def build_advisor(cfg: Any) -> LLMAdvisor | None:
-    """The advisor for ``[llm]`` (the whole config's ``.llm``), or None when the mode is off."""
+    """The advisor for a whole Config (its ``[llm]``, and its ``[actions]`` policy as the gate of
+    the LLM's actions), or None when the mode is off."""
     llm = getattr(cfg, "llm", cfg)
     if llm.mode == "off":
         return None
-    return LLMAdvisor(llm)
+    gate: Gate = engine_gate
+    if getattr(cfg, "actions", None) is not None:
+        from vvai.llm.grounding import policy_gate
+
+        gate = policy_gate(cfg.actions)
+    return LLMAdvisor(llm, gate=gate)

@@ -122,7 +122,8 @@ def stats(bundle: Any) -> list[str]:
         oom = any(d.get("oom_killed") is True for d in rows)
         status = Counter(str(d.get("status")) for d in rows).most_common(3)
         out.append(f"stats {comp}: {len(rows)} samples, cpu% max {max(cpu, default=0):g}, mem max "
-                   f"{max(mem, default=0):g} of limit {lim}, restart_count {restarts}, oom_killed {oom}, status {status}")
+                   f"{max(mem, default=0):g} of limit {lim}, restart_count {restarts}, oom_killed {oom}, "
+                   f"status {status}")
     return out
 
 

@@ -36,6 +36,22 @@ def engine_gate(action: Action, component: str, file: str | None) -> bool:
     return Diagnoser._safe(action, component, file)
 
 
+def policy_gate(actions_cfg: Any) -> Gate:
+    """The engine's safety rules, then the executor's gate under ``[actions]``: an action the policy
+    refuses (``off``) is not one the LLM may propose. ``alert`` is always allowed."""
+    from vvai.actions.gate import gate
+    from vvai.actions.requests import Verdict as Safety
+
+    def check(action: Action, component: str, file: str | None) -> bool:
+        if not engine_gate(action, component, file):
+            return False
+        if action.type == "alert":
+            return True
+        return gate(actions_cfg, action.type, Safety(ok=True))[0] != "refused"
+
+    return check
+
+
 @dataclass
 class Verdict:
     accepted: list[Incident] = field(default_factory=list)
