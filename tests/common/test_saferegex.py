@@ -126,3 +126,20 @@ def test_cli_mask_and_log_format_do_not_hang(tmp_path: Path) -> None:
     err = r.stderr.decode()
     assert r.returncode == 2 and err.startswith("error: ") and err.count("\n") == 1 and "was stopped" in err
     assert r.stdout == b""
+
+
+@pytest.mark.parametrize(
+    "pattern", [r"blk_-?\d+", r"(\d+\.){3}\d+(:\d+)?", r"\b[KGTM]?B\b", r"([\w-]+\.){2,}[\w-]+", r"^a|b$", r"x"]
+)
+def test_ascii_fast_path_of_sub_equals_python_re(pattern: str) -> None:
+    """``sub`` on ASCII text goes straight to RE2's matcher: same result as Python's re."""
+    import random
+
+    rx = compile_user_regex(pattern)
+    assert rx._raw is not None  # the fast path is in use with this re2 version
+    ref = re.compile(pattern)
+    rnd = random.Random(pattern)
+    for _ in range(2000):
+        text = "".join(rnd.choice("abx .:-_0123456789KBMG/") for _ in range(rnd.randint(0, 40)))
+        for repl in ("<*>", "é", ""):
+            assert rx.sub(repl, text) == ref.sub(repl, text), (text, repl)

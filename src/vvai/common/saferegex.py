@@ -94,7 +94,7 @@ class SafeRegex:
     ``groupdict``, ``span``, ``start`` and ``end``.
     """
 
-    __slots__ = ("pattern", "what", "engine", "construct", "timeout", "_rx", "groups", "groupindex")
+    __slots__ = ("pattern", "what", "engine", "construct", "timeout", "_rx", "_raw", "groups", "groupindex")
 
     def __init__(self, pattern: str, what: str, engine: str, rx: Any, construct: str, timeout: float) -> None:
         self.pattern = pattern
@@ -103,6 +103,7 @@ class SafeRegex:
         self.construct = construct
         self.timeout = timeout
         self._rx = rx
+        self._raw = _raw_matcher(rx) if engine == "re2" else None
         self.groups: int = rx.groups
         self.groupindex: dict[str, int] = dict(rx.groupindex)
 
@@ -158,13 +159,55 @@ class SafeRegex:
             yield m
 
     def sub(self, repl: str | Callable[[Any], str], text: str, count: int = 0) -> str:
+        if self._raw is not None and not count and repl.__class__ is str and "\\" not in repl and text.isascii():
+            out = self._sub_ascii(repl, text)
+            if out is not None:
+                return out
         return self._limited("sub", repl, text, count)
+
+    def _sub_ascii(self, repl: str, text: str) -> str | None:
+        """``sub`` of a literal replacement in ASCII text straight on RE2's matcher (byte offsets
+        are character offsets), about 4x faster than the ``re2`` module's generic path, which
+        maps every offset back from UTF-8. ``None`` (use the generic path) on an empty match,
+        whose stepping rules are subtle."""
+        match, anchor = self._raw
+        data = text.encode("ascii")
+        end = len(data)
+        pos = 0
+        parts: list[str] = []
+        while pos <= end:
+            a, b = match(anchor, data, pos, end)[0]
+            if a < 0:
+                break
+            if a == b:
+                return None
+            parts.append(text[pos:a])
+            pos = b
+        if not parts:
+            return text
+        parts.append(text[pos:])
+        return repl.join(parts)
 
     def subn(self, repl: str | Callable[[Any], str], text: str, count: int = 0) -> tuple[str, int]:
         return self._limited("subn", repl, text, count)
 
     def split(self, text: str, maxsplit: int = 0) -> list[str]:
         return self._limited("split", text, maxsplit)
+
+
+def _raw_matcher(rx: Any) -> tuple | None:
+    """``(RE2.Match, UNANCHORED)`` of a compiled ``re2`` pattern, or ``None`` if this version of
+    the ``re2`` module does not expose them (then every call takes its public path)."""
+    try:
+        import re2
+
+        match = rx._regexp.Match
+        anchor = re2._Anchor.UNANCHORED
+        if match(anchor, b"", 0, 0) is None:
+            return None
+    except Exception:
+        return None
+    return match, anchor
 
 
 def _no_surrogates(args: tuple) -> tuple:
