@@ -7,6 +7,10 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+pytest.importorskip("openai", reason="the `llm` extra (openai SDK) is not installed")
+
 from vvai.llm.advisor import LLMAdvisor
 from vvai.monitor.bundle import load_bundle
 from vvai.monitor.config import parse_config
