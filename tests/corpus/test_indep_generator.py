@@ -450,3 +450,25 @@ def test_signals_agree_with_the_ground_truth(split, request):
             hot = [s["cpu_percent"] >= 0.95 * cpus or s["mem_bytes"] >= 0.95 * s["mem_limit_bytes"] for s in mine]
             assert hot and all(hot), p.name
             assert not [e for e in dies if _code(e) == "137"], p.name
+
+
+def _when(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+@pytest.mark.parametrize("split", ["dev", "heldout"])
+def test_everything_observed_lies_inside_the_window(split, request):
+    for p in bundles(request.getfixturevalue(split)):
+        meta = load(p, "bundle.json")
+        lo, hi = _when(meta["window"]["start"]) - 1, _when(meta["window"]["end"]) + 1
+        stamps = []
+        for name in ("stats.jsonl", "metrics.jsonl", "pipeline.jsonl", "logs/app.log"):
+            if (p / name).exists():
+                stamps += [(name, _when(r["ts"])) for r in jsonl(p / name)]
+        stamps += [("events.jsonl", e["timeNano"] / 1e9) for e in _events(p)]
+        for log in (p / "logs").glob("*.log"):
+            if log.name != "app.log":
+                stamps += [(log.name, _when(ln.split(b" ", 1)[0].decode()[:26] + ln.split(b" ", 1)[0].decode()[29:]))
+                           for ln in log.read_bytes().split(b"\n") if ln]
+        outside = [(n, t) for n, t in stamps if not lo <= t <= hi]
+        assert not outside, (p.name, outside[:3])

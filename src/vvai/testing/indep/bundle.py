@@ -101,7 +101,19 @@ class Bundle:
         return _prefixed(lines, self.log_tz)
 
     # -- writing -------------------------------------------------------------------------------
+    def _inside(self, dt: datetime) -> bool:
+        return self.start <= dt <= self.end
+
+    def _clip(self) -> None:
+        """A capture holds what happened inside its window, nothing before or after."""
+        lo, hi = self.start.timestamp() * 1e9, self.end.timestamp() * 1e9
+        self.events = [e for e in self.events if lo <= e[1].get("timeNano", lo) <= hi]
+        self.logs = {n: [x for x in lines if self._inside(x[0])] for n, lines in self.logs.items()}
+        for attr in ("app", "stats", "metrics", "pipeline"):
+            setattr(self, attr, [x for x in getattr(self, attr) if self._inside(x[0])])
+
     def write(self, root: Path) -> Path:
+        self._clip()
         d = root / self.name
         (d / "logs").mkdir(parents=True, exist_ok=True)
         meta = {"format": "vvai-bundle/1", "host": self.meta["host"],
