@@ -130,15 +130,18 @@ def signals(store: IncidentStore, incident_id: int) -> list[dict[str, Any]]:
     return list(out.values())
 
 
-def similar_candidates(store: IncidentStore, exclude: int, limit: int = 2000) -> list[dict[str, Any]]:
-    """Past incidents with their evidence text, last verdict and resolution, for the similarity index."""
+def similar_candidates(store: IncidentStore, exclude: int, category: str, component: str, limit: int = 1000,
+                       known: set[tuple[int, int]] | None = None) -> list[dict[str, Any]]:
+    """Past incidents sharing the category or the culprit, newest first, with their evidence text
+    (skipped for ``known`` ``(id, passes)`` pairs, whose terms the caller already has), last verdict
+    and resolution: the candidates of the similarity search."""
     base = rows(store, "SELECT i.id, i.category, i.component, i.file, i.root_cause, i.status, i.first_seen, "
-                       "i.resolved_at, (SELECT verdict FROM feedback f WHERE f.incident_id=i.id ORDER BY f.id DESC "
-                       "LIMIT 1) AS verdict FROM incidents i WHERE i.id != ? ORDER BY i.last_seen DESC LIMIT ?",
-                (exclude, limit))
+                       "i.resolved_at, i.passes, (SELECT verdict FROM feedback f WHERE f.incident_id=i.id ORDER BY "
+                       "f.id DESC LIMIT 1) AS verdict FROM incidents i WHERE i.id != ? AND (i.category = ? OR "
+                       "i.component = ?) ORDER BY i.last_seen DESC LIMIT ?", (exclude, category, component, limit))
     if not base:
         return base
-    ids = [b["id"] for b in base]
+    ids = [b["id"] for b in base if (b["id"], b["passes"]) not in (known or set())]
     ev: dict[int, list[str]] = {}
     for chunk in range(0, len(ids), 500):
         part = ids[chunk:chunk + 500]

@@ -16,7 +16,6 @@ from typing import Any
 
 from vvai.api import db
 from vvai.monitor.history import IncidentStore
-from vvai.monitor.timeutil import parse_ts
 
 
 def _stats(values: list[float]) -> dict[str, Any]:
@@ -37,8 +36,9 @@ def accuracy(verdicts: list[str]) -> dict[str, Any]:
 
 def latest_verdicts(store: IncidentStore, since: float = 0.0) -> list[dict[str, Any]]:
     """Latest verdict per incident with its category and knowledge-base signature."""
-    return db.rows(store, "SELECT i.id, i.category, COALESCE(NULLIF(m.signature, ''), 'category:' || i.category) "
-                          "AS signature, f.verdict FROM feedback f JOIN incidents i ON i.id = f.incident_id "
+    return db.rows(store, "SELECT i.id, i.category, i.first_seen, "
+                          "COALESCE(NULLIF(m.signature, ''), 'category:' || i.category) AS signature, f.verdict "
+                          "FROM feedback f JOIN incidents i ON i.id = f.incident_id "
                           "LEFT JOIN incident_meta m ON m.incident_id = i.id WHERE f.id IN (SELECT MAX(id) FROM "
                           "feedback GROUP BY incident_id) AND i.first_seen >= ?", (since,))
 
@@ -50,28 +50,32 @@ def by_signature(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {sig: accuracy(v) for sig, v in sorted(groups.items())}
 
 
+def _values(store: IncidentStore, sql: str, args: tuple) -> list[tuple]:
+    with store._lock:  # noqa: SLF001 - plain tuples: 10,000 rows in a few ms
+        return store.db.execute(sql, args).fetchall()
+
+
+_EPOCH = "(julianday({}) - 2440587.5) * 86400.0"  # SQLite parses RFC 3339 with any zone and fraction
+
+
 def summary(store: IncidentStore, since: float, until: float, journal: list[dict[str, Any]] | None) -> dict[str, Any]:
-    incs = db.rows(store, "SELECT id, category, first_seen, resolved_at, status FROM incidents "
-                          "WHERE first_seen >= ? AND first_seen <= ?", (since, until))
-    first_ev: dict[int, float] = {}
-    if incs:
-        for r in db.rows(store, "SELECT e.incident_id, e.ts FROM evidence e JOIN incidents i ON i.id = e.incident_id "
-                                "WHERE i.first_seen >= ? AND i.first_seen <= ? AND e.ts IS NOT NULL",
-                         (since, until)):
-            t = parse_ts(r["ts"])
-            if t is not None:
-                v = t.timestamp()
-                first_ev[r["incident_id"]] = min(v, first_ev.get(r["incident_id"], v))
-    mttd = [max(0.0, i["first_seen"] - first_ev[i["id"]]) for i in incs if i["id"] in first_ev]
-    mttr = [i["resolved_at"] - i["first_seen"] for i in incs if i["resolved_at"]]
-    ids = {i["id"] for i in incs}
-    verdict_rows = [r for r in latest_verdicts(store, since) if r["id"] in ids]
+    span = (since, until)
+    where = "first_seen >= ? AND first_seen <= ?"
+    cats = _values(store, f"SELECT category, COUNT(*), SUM(status = 'open') FROM incidents WHERE {where} "
+                          "GROUP BY category ORDER BY COUNT(*) DESC, category", span)
+    total = sum(r[1] for r in cats)
+    mttd = [max(0.0, r[0]) for r in _values(
+        store, f"SELECT i.first_seen - MIN({_EPOCH.format('e.ts')}) FROM incidents i JOIN evidence e ON "
+               f"e.incident_id = i.id WHERE i.{where.replace(' AND ', ' AND i.')} AND e.ts IS NOT NULL "
+               "GROUP BY i.id", span) if r[0] is not None]
+    mttr = [r[0] for r in _values(store, f"SELECT resolved_at - first_seen FROM incidents WHERE {where} "
+                                         "AND resolved_at IS NOT NULL", span)]
+    verdict_rows = [r for r in latest_verdicts(store, since) if r["first_seen"] <= until]
     alerts = db.rows(store, "SELECT kind, status, COUNT(*) AS n FROM alerts WHERE ts >= ? AND ts <= ? "
-                            "GROUP BY kind, status", (since, until))
+                            "GROUP BY kind, status", span)
     out: dict[str, Any] = {
         "period": {"since": since, "until": until},
-        "incidents": {"total": len(incs), "open": sum(1 for i in incs if i["status"] == "open"),
-                      "by_category": dict(Counter(i["category"] for i in incs).most_common())},
+        "incidents": {"total": total, "open": sum(r[2] or 0 for r in cats), "by_category": {r[0]: r[1] for r in cats}},
         "mttd": _stats(mttd), "mttr": _stats(mttr),
         "accuracy": accuracy([r["verdict"] for r in verdict_rows]),
         "accuracy_by_signature": by_signature(verdict_rows),
@@ -85,9 +89,10 @@ def summary(store: IncidentStore, since: float, until: float, journal: list[dict
         out["actions"] = None
         out["automatic_effective_share"] = None
     else:
+        ids = {r[0] for r in _values(store, f"SELECT id FROM incidents WHERE {where}", span)} if journal else set()
         acts = [a for a in journal if a.get("incident_id") in ids]
         eff = {a["incident_id"] for a in acts if a.get("decision") == "auto" and a.get("status") == "effective"}
         out["actions"] = {"total": len(acts), "refused": sum(1 for a in acts if a.get("status") == "refused"),
                           "by_status": dict(Counter(str(a.get("status")) for a in acts))}
-        out["automatic_effective_share"] = round(len(eff) / len(incs), 4) if incs else None
+        out["automatic_effective_share"] = round(len(eff) / total, 4) if total else None
     return out

@@ -7,7 +7,22 @@ from typing import Any
 
 from vvai.api import db, executor
 from vvai.api.chart import line_chart
-from vvai.monitor.similar import similar
+from vvai.monitor.similar import similar, terms
+
+_TERMS: dict[tuple[int, int], Any] = {}  # (incident id, passes) -> its terms: evidence only grows with passes
+_TERMS_MAX = 50_000
+
+
+def _with_terms(cands: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if len(_TERMS) > _TERMS_MAX:
+        _TERMS.clear()
+    for c in cands:
+        key = (c["id"], c["passes"])
+        got = _TERMS.get(key)
+        if got is None:
+            got = _TERMS[key] = terms(c)
+        c["terms"] = got
+    return cands
 
 
 def resolution(store: Any, past: dict[str, Any], journal: list[dict[str, Any]]) -> str:
@@ -31,7 +46,8 @@ def incident_view(store: Any, incident_id: int, with_chart: bool = True) -> dict
         journal = []
     inc["actions"] = [a for a in journal if a.get("incident_id") == incident_id]
     target = {**inc, "evidence": [e["text"] for e in inc["evidence"]]}
-    sims = similar(target, db.similar_candidates(store, incident_id), k=5)
+    sims = similar(target, _with_terms(db.similar_candidates(store, incident_id, inc["category"], inc["component"],
+                                                             limit=300, known=set(_TERMS))), k=5)
     inc["similar"] = [{"id": s["id"], "score": s["score"], "category": s["category"], "component": s["component"],
                        "file": s.get("file"), "root_cause": s["root_cause"], "status": s["status"],
                        "verdict": s.get("verdict"), "resolved_by": resolution(store, s, journal)} for s in sims]

@@ -58,11 +58,14 @@ def _vector(tf: Counter[str], idf: dict[str, float]) -> dict[str, float]:
 
 def similar(target: dict[str, Any], past: Iterable[dict[str, Any]], k: int = 5,
             min_score: float = 0.3) -> list[dict[str, Any]]:
-    """The ``k`` past incidents closest to ``target``, best first, each a copy with ``score`` (0..1)."""
+    """The ``k`` past incidents closest to ``target``, best first, each a copy with ``score`` (0..1).
+
+    A past incident may carry its precomputed ``terms`` (from :func:`terms`); they are used as is.
+    """
     docs = [p for p in past if p.get("id") != target.get("id")]
     if not docs:
         return []
-    tfs = [terms(d) for d in docs]
+    tfs = [d.get("terms") or terms(d) for d in docs]  # callers may pass terms they computed before
     tft = terms(target)
     n = len(docs) + 1
     df: Counter[str] = Counter()
