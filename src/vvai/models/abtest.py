@@ -37,9 +37,12 @@ def _path(store: Store) -> Path:
 
 def load(store: Store) -> ABConfig | None:
     d = read_json(_path(store))
-    if not d or not d.get("candidate"):
+    if not d or not isinstance(d.get("candidate"), str) or not d["candidate"]:
         return None
-    return ABConfig(str(d["candidate"]), float(d.get("fraction", 0.0)), str(d.get("salt", "")))
+    fraction = d.get("fraction", 0.0)
+    if isinstance(fraction, bool) or not isinstance(fraction, int | float) or not 0.0 <= fraction <= 1.0:
+        return None  # a hand-edited split that is not a share of inputs splits nothing
+    return ABConfig(d["candidate"], float(fraction), str(d.get("salt", "")))
 
 
 def set_split(root: Path | str | None, candidate: str, fraction: float) -> ABConfig:

@@ -370,7 +370,9 @@ def ab_status(root: str = RootOpt, json_out: bool = JsonOpt) -> None:
     from vvai.models.abtest import load
     from vvai.models.store import Store
 
-    cfg = load(Store(root))
+    store = Store(root)
+    store.check_root()
+    cfg = load(store)
     if json_out:
         print_json(None if cfg is None else {"candidate": cfg.candidate, "fraction": cfg.fraction})
     else:

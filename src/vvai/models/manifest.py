@@ -37,6 +37,17 @@ URL_SCHEMES = ("file", "http", "https", "s3")
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*)://")
 
 
+def has_credentials(url: str) -> bool:
+    """``scheme://user:pass@host/...``, also when the password holds a '/' (which a URL parser then
+    reads as the start of the path, and would pass the secret on as a bucket or host name)."""
+    m = _SCHEME.match(url)
+    if m is None:
+        return False
+    rest = url[m.end():].split("?", 1)[0].split("#", 1)[0]
+    authority = rest.split("/", 1)[0]
+    return "@" in authority or ("@" in rest and ":" in rest.split("@", 1)[0])
+
+
 def check_url(url: str, field: str = "url") -> str:
     """A location the transports can fetch: a path (relative to the manifest), file://, http(s)://,
     or s3://bucket/key without credentials in it. ``ValueError`` (credentials redacted) otherwise."""
@@ -53,7 +64,7 @@ def check_url(url: str, field: str = "url") -> str:
                          f"(got {redact(url)[:120]!r})")
     rest = url[m.end():]
     authority = rest.split("/", 1)[0]
-    if "@" in authority:
+    if has_credentials(url):
         raise ValueError(f"must not carry credentials (got {redact(url)[:120]!r}); "
                          "give S3 credentials by AWS_* variables, HTTP ones are not supported")
     if scheme == "s3":

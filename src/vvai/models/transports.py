@@ -259,8 +259,10 @@ class S3Transport:
     @staticmethod
     def split(url: str) -> tuple[str, str]:
         """``s3://bucket/key`` -> (bucket, key); ConfigError (credentials redacted) for anything else."""
+        from vvai.models.manifest import has_credentials
+
         u = urlparse(url)
-        if "@" in u.netloc:
+        if has_credentials(url):
             raise ConfigError(f"{redact(url)}: credentials do not belong in an s3:// URL",
                               hint="give them by AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile")
         bucket, key = u.netloc, u.path.lstrip("/")

@@ -16,6 +16,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from vvai.common import jsonsafe
 from vvai.common.atomic import atomic_write_bytes
 from vvai.common.errors import ConfigError, IntegrityError
 
@@ -31,20 +32,18 @@ def generate_keypair(private_path: Path, public_path: Path) -> None:
 
 
 def load_private_key(path: Path) -> Ed25519PrivateKey:
+    data = jsonsafe.read_bytes(path, what=f"signing key {path}", max_bytes=64 << 10)  # no FIFO, no folder
     try:
-        key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
-    except (OSError, ValueError, TypeError) as e:
-        raise ConfigError(f"cannot read signing key {path}: {e}") from None
+        key = serialization.load_pem_private_key(data, password=None)
+    except (ValueError, TypeError) as e:
+        raise ConfigError(f"cannot read signing key {path}: {str(e).splitlines()[0][:200]}") from None
     if not isinstance(key, Ed25519PrivateKey):
         raise ConfigError(f"signing key {path} is not an ed25519 key")
     return key
 
 
 def load_public_key(path: Path) -> Ed25519PublicKey:
-    try:
-        data = Path(path).read_bytes()
-    except OSError as e:
-        raise ConfigError(f"cannot read public key {path}: {e.strerror}") from None
+    data = jsonsafe.read_bytes(path, what=f"public key {path}", max_bytes=64 << 10)  # no FIFO, no folder
     try:
         key = serialization.load_pem_public_key(data)
     except ValueError:

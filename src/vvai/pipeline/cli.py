@@ -8,12 +8,18 @@ import typer
 from rich.markup import escape as esc
 
 from vvai.common.cliguard import guarded
-from vvai.common.errors import IntegrityError, VvaiError
+from vvai.common.errors import ConfigError, IntegrityError, VvaiError
 from vvai.common.redact import redact
 
 app = typer.Typer(no_args_is_help=True)
 
 ROOT_HELP = "Pipeline root (default: $VVAI_PIPELINE_ROOT or /opt/vv-video-ai-system)."
+
+
+def _at_least(name: str, value: float | None, low: float) -> None:
+    """Range checks in code, not typer's ``min=``: its usage panel is many lines, ours is one."""
+    if value is not None and not value >= low:  # also refuses nan
+        raise ConfigError(f"{name} must be at least {low:g} (got {value:g})")
 
 
 def _layout(root: str | None):
@@ -31,11 +37,11 @@ def _layout(root: str | None):
 @guarded
 def make_samples(
     out: Path = typer.Argument(..., help="Folder to write the sample videos into."),
-    count: int = typer.Option(3, min=1, help="How many normal sample videos."),
+    count: int = typer.Option(3, help="How many normal sample videos (at least 1)."),
     seed: int = typer.Option(0, help="Random seed (same seed, same videos and cuts)."),
-    seconds: float = typer.Option(4.0, min=1.0, help="Length of each normal sample."),
-    width: int = typer.Option(160, min=32),
-    height: int = typer.Option(90, min=18),
+    seconds: float = typer.Option(4.0, help="Length of each normal sample (at least 1 s)."),
+    width: int = typer.Option(160, help="Frame width (at least 32)."),
+    height: int = typer.Option(90, help="Frame height (at least 18)."),
     highres: bool = typer.Option(True, help="Also write a short 1920x1080 video."),
     json_out: bool = typer.Option(False, "--json", help="Print the sample index as JSON."),
 ) -> None:
@@ -43,6 +49,9 @@ def make_samples(
     from vvai.common.output import console, print_json
     from vvai.pipeline.videogen import make_samples as run
 
+    for name, value, low in (("--count", count, 1), ("--seconds", seconds, 1.0), ("--width", width, 32),
+                             ("--height", height, 18)):
+        _at_least(name, value, low)
     index = run(out, count=count, seed=seed, seconds=seconds, width=width, height=height, highres=highres)
     if json_out:
         print_json(index)
@@ -57,9 +66,9 @@ def scan(
     root: str = typer.Option(None, "--root", help=ROOT_HELP),
     once: bool = typer.Option(False, "--once", help="Scan what is ready now and exit (default)."),
     watch: bool = typer.Option(False, "--watch", help="Keep watching input/ until SIGTERM."),
-    interval: float = typer.Option(5.0, "--interval", min=0.1, help="Seconds between looks in --watch."),
+    interval: float = typer.Option(5.0, "--interval", help="Seconds between looks in --watch (at least 0.1)."),
     settle: float = typer.Option(
-        2.0, "--settle", min=0.0, help="A file must keep its size and mtime this long to be picked up."
+        2.0, "--settle", help="A file must keep its size and mtime this long to be picked up."
     ),
     json_out: bool = typer.Option(False, "--json", help="Print the run summary as JSON."),
 ) -> None:
@@ -67,6 +76,8 @@ def scan(
     from vvai.common.output import console, print_json
     from vvai.pipeline.scanner import Scanner
 
+    _at_least("--interval", interval, 0.1)
+    _at_least("--settle", settle, 0.0)
     if once and watch:
         raise VvaiError("--once and --watch exclude each other", hint="pick one")
     layout = _layout(root)
@@ -124,7 +135,7 @@ def verify(
 @guarded
 def cleanup(
     root: str = typer.Option(None, "--root", help=ROOT_HELP),
-    max_age_days: float = typer.Option(None, "--max-age-days", min=0.0, help="Delete files older than this."),
+    max_age_days: float = typer.Option(None, "--max-age-days", help="Delete files older than this."),
     max_total_size: str = typer.Option(None, "--max-total-size", help="Delete oldest until under, e.g. 20G."),
     folders: str = typer.Option(",".join(("processed", "corrupted", "logs")), help="Comma-separated folders."),
     include_unshipped: bool = typer.Option(
@@ -138,6 +149,7 @@ def cleanup(
     from vvai.pipeline.cleanup import CleanupPolicy, parse_size
     from vvai.pipeline.cleanup import cleanup as run
 
+    _at_least("--max-age-days", max_age_days, 0.0)
     if max_age_days is None and max_total_size is None:
         raise VvaiError("no policy given", hint="pass --max-age-days and/or --max-total-size")
     policy = CleanupPolicy(
@@ -175,7 +187,7 @@ def export(
     delete_after: bool = typer.Option(
         False, "--delete-after", help="Delete finished local groups once confirmed shipped."
     ),
-    attempts: int = typer.Option(3, min=1, help="Tries per file on transient errors."),
+    attempts: int = typer.Option(3, help="Tries per file on transient errors (at least 1)."),
     json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Ship processed outputs; record each confirmed object in the ledger; never delete the unconfirmed."""
@@ -184,6 +196,7 @@ def export(
     from vvai.pipeline.exporter import Exporter, ExportOptions
     from vvai.pipeline.targets import make_target
 
+    _at_least("--attempts", attempts, 1)
     layout = _layout(root)
     opts = ExportOptions(include_videos=videos, include_logs=logs, delete_after=delete_after, attempts=attempts)
     target = make_target(to, endpoint_url=endpoint_url, source_root=layout.root)

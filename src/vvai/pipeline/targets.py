@@ -181,7 +181,8 @@ def make_target(dest: str, *, endpoint_url: str | None = None, source_root: Path
     if not dest or not dest.strip():
         raise ConfigError("--to is empty", hint="give a destination folder outside the pipeline root, or s3://...")
     if dest.startswith("s3://"):
-        if "@" in dest[5:].split("/", 1)[0]:
+        pre = dest[5:].split("?", 1)[0]
+        if "@" in pre.split("/", 1)[0] or ("@" in pre and ":" in pre.split("@", 1)[0]):
             raise ConfigError(f"{redact(dest)}: credentials do not belong in an s3:// URL",
                               hint="give them by AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile")
         return S3Target(dest, endpoint_url=endpoint_url)

@@ -51,7 +51,11 @@ def summarize(
             for f in res["failed"]:
                 console.print(f"  [red]✗[/] {esc(str(f['file']))}: {esc(str(f['error']))}")
         if res["failed"]:
-            raise typer.Exit(1)
+            from vvai.common.errors import VvaiError
+
+            first = res["failed"][0]
+            raise VvaiError(f"{len(res['failed'])} file(s) not summarized, first {first['file']}: {first['error']}",
+                            hint="see logs/app.log; the others were summarized")
         return
     stop = threading.Event()
     for sg in (signal.SIGTERM, signal.SIGINT):
