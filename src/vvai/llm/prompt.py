@@ -93,6 +93,8 @@ def build_prompt(bundle: Any, incidents: list[Incident], sigs: list[Signal], sou
     fixed = estimate_tokens(system) + 40
     base = _sections(bundle, incidents, sigs, sources)
     key = hashlib.sha256("\n".join(line for s in base for line in s.lines).encode("utf-8", "replace")).hexdigest()
+    if count is None:
+        max_tokens = int(max_tokens * 0.95)  # an estimate only: keep a margin (see budget.py)
     budget = max(64, max_tokens - fixed)
     for _attempt in range(4):
         sections = [Section(s.title, [neutral(x) for x in s.lines], s.share) for s in base]

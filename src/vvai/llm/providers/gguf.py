@@ -1,7 +1,7 @@
 """A GGUF model in this process through llama-cpp-python (the ``llm`` extra, imported lazily).
 
-Nothing leaves the box. The timeout bounds generation: a stopping criterion ends it at the
-deadline (prompt evaluation itself cannot be interrupted; the prompt budget bounds it). Build
+Nothing leaves the box. The timeout bounds generation: the answer is streamed and generation
+ends at the deadline (prompt evaluation itself cannot be interrupted; the prompt budget bounds it). Build
 llama-cpp-python with ``CMAKE_ARGS="-DGGML_NATIVE=OFF"`` (the native build crashes on some CPUs).
 """
 
@@ -35,35 +35,34 @@ class GGUFProvider:
 
     def complete(self, messages: list[dict[str, Any]], *, schema: dict[str, Any] | None, timeout: float,
                  tools: list[dict[str, Any]] | None = None, max_tokens: int = 512) -> ProviderReply:
-        from llama_cpp import StoppingCriteriaList
-
+        """Streamed, so that the deadline can end generation between two tokens."""
         t0 = time.perf_counter()
         deadline = time.monotonic() + timeout
-        late = {"hit": False}
-
-        def stop(_ids: Any, _logits: Any) -> bool:
-            if time.monotonic() > deadline:
-                late["hit"] = True
-                return True
-            return False
-
         fmt = {"type": "json_object", "schema": schema} if schema else {"type": "json_object"}
+        parts: list[str] = []
+        finish = None
+        late = False
         with self._lock:
             try:
-                out = self._llm.create_chat_completion(messages=messages, response_format=fmt, temperature=0.0,
-                                                       max_tokens=max_tokens,
-                                                       stopping_criteria=StoppingCriteriaList([stop]))
+                stream = self._llm.create_chat_completion(messages=messages, response_format=fmt, temperature=0.0,
+                                                          max_tokens=max_tokens, stream=True)
+                for chunk in stream:
+                    choice = chunk["choices"][0]
+                    parts.append(choice.get("delta", {}).get("content") or "")
+                    finish = choice.get("finish_reason") or finish
+                    if time.monotonic() > deadline:
+                        late = True
+                        stream.close()
+                        break
             except (ValueError, RuntimeError) as e:  # prompt longer than n_ctx, decode failure
                 return ProviderReply("error", error=str(e)[:200], latency_s=time.perf_counter() - t0)
         latency = time.perf_counter() - t0
-        usage = out.get("usage") or {}
-        if late["hit"] or latency > timeout:
+        prompt_tokens = sum(self.count_tokens(str(m.get("content") or "")) for m in messages)
+        if late:
             return ProviderReply("timeout", error=f"no answer within {timeout:g} s", latency_s=latency,
-                                 prompt_tokens=int(usage.get("prompt_tokens", 0)))
-        return ProviderReply("ok", text=out["choices"][0]["message"].get("content") or "", latency_s=latency,
-                             truncated=out["choices"][0].get("finish_reason") == "length",
-                             prompt_tokens=int(usage.get("prompt_tokens", 0)),
-                             completion_tokens=int(usage.get("completion_tokens", 0)))
+                                 prompt_tokens=prompt_tokens)
+        return ProviderReply("ok", text="".join(parts), latency_s=latency, truncated=finish == "length",
+                             prompt_tokens=prompt_tokens, completion_tokens=sum(1 for x in parts if x))
 
     def count_tokens(self, text: str) -> int | None:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
