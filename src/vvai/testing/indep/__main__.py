@@ -5,6 +5,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from vvai.common.errors import VvaiError
+
 from .generate import SPLITS, generate
 
 
@@ -24,7 +26,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.out.exists() and not args.out.is_dir():
         print(f"error: --out {args.out} exists and is not a folder", file=sys.stderr)
         return 2
-    paths = generate(args.split, args.out, args.seed)
+    try:
+        paths = generate(args.split, args.out, args.seed)
+    except VvaiError as exc:
+        print(f"error: {exc.one_line()}", file=sys.stderr)
+        return exc.exit_code
+    except OSError as exc:
+        print(f"error: cannot write the corpus under {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     print(f"{len(paths)} bundles written to {args.out}")
     return 0
 

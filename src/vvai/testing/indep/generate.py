@@ -6,6 +6,8 @@ import random
 import shutil
 from pathlib import Path
 
+from vvai.common.errors import ConfigError
+
 from . import noise
 from .scenarios import REGISTRY
 from .scenarios.registry import CATEGORIES
@@ -47,7 +49,7 @@ def build(split: str, seed: int, cat: str, n: int, var) -> object:
 
 def generate(split: str, out: Path, seed: int | None = None) -> list[Path]:
     if split not in SPLITS:
-        raise ValueError(f"unknown split {split!r}: expected one of {', '.join(SPLITS)}")
+        raise ConfigError(f"unknown split {split!r}", hint=f"expected one of {', '.join(SPLITS)}")
     seed = SPLITS[split]["seed"] if seed is None else seed
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
