@@ -117,3 +117,28 @@ def test_similar_past_incidents_with_what_resolved_them(site) -> None:
     assert sims and sims[0]["id"] == a and sims[0]["score"] > 0.8
     assert sims[0]["verdict"] == "correct" and sims[0]["resolved_by"].startswith("resolved without an action after")
     assert b not in [s["id"] for s in sims]
+
+
+def test_a_live_incident_is_charted_from_the_daemons_samples(site) -> None:
+    from vvai.monitor.samples import SampleHistory
+    from vvai.monitor.sources.base import Record
+
+    now = time.time()
+    store = site.store()
+    hist = SampleHistory(store)
+    limit = 512 * 1024 * 1024
+    for k in range(120):  # memory climbing to the limit, one sample every 15 s, for 30 min
+        data = {"component": "scene_summarizer", "mem_bytes": 4_000_000 * k, "mem_limit_bytes": limit,
+                "cpu_percent": 50.0}
+        hist.add(Record("stats", now - 1800 + 15 * k, data, name="scene_summarizer"))
+        hist.add(Record("stats", now - 1800 + 15 * k, {"component": "other", "mem_bytes": 1}, name="other"))
+    hist.flush(now)
+    iid = store.upsert(make_incident("oom_kill", "scene_summarizer", text="Killed"), now=now - 60).incident_id
+    store.close()
+    inc = site.client.get(f"/api/v1/incidents/{iid}").json()
+    sig = inc["signals"][0]
+    assert sig["name"] == "memory of scene_summarizer" and sig["source"] == "samples" and sig["limit"] == limit
+    assert len(sig["points"]) == 120 and sig["points"][-1][1] == 4_000_000 * 119
+    assert inc["signature"] == "category:oom_kill"  # two signatures raise oom_kill: the live one is not known
+    page = site.client.get(f"/incidents/{iid}")
+    assert page.status_code == 200 and "<svg" in page.text and "memory of scene_summarizer" in page.text

@@ -165,7 +165,8 @@ def incidents_page(request: Request, status: Literal["open", "resolved", ""] = "
 
 @router.get("/incidents/{incident_id}")
 def incident_page(request: Request, incident_id: int = _id()) -> HTMLResponse:
-    inc = views.incident_view(state(request).store, incident_id)
+    st = state(request)
+    inc = views.incident_view(st.store, incident_id, cfg=st.config())
     return page(request, "incident.html", inc=inc, categories=CATEGORIES, executor_ok=executor.available())
 
 

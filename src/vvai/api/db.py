@@ -25,20 +25,20 @@ class NotFound(VvaiError):
 
 @contextmanager
 def tx(store: IncidentStore):
-    """One write transaction on the store's connection (BEGIN IMMEDIATE ... COMMIT/ROLLBACK)."""
-    with store._lock:  # noqa: SLF001 - the store's documented single-connection lock
-        store.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield store.db
-        except BaseException:
-            store.db.execute("ROLLBACK")
-            raise
-        store.db.execute("COMMIT")
+    """One write transaction on the store's shared connection (BEGIN IMMEDIATE ... COMMIT/ROLLBACK)."""
+    with store.tx():
+        yield store.connection()
 
 
 def rows(store: IncidentStore, sql: str, args: tuple | list = ()) -> list[dict[str, Any]]:
-    with store._lock:  # noqa: SLF001
-        return [dict(r) for r in store.db.execute(sql, tuple(args))]
+    with store.lock:
+        return [dict(r) for r in store.connection().execute(sql, tuple(args))]
+
+
+def values(store: IncidentStore, sql: str, args: tuple | list = ()) -> list[tuple]:
+    """Rows as plain tuples (cheaper than dicts for thousands of rows)."""
+    with store.lock:
+        return [tuple(r) for r in store.connection().execute(sql, tuple(args))]
 
 
 def one(store: IncidentStore, sql: str, args: tuple | list = ()) -> dict[str, Any] | None:
@@ -80,7 +80,9 @@ def incident_detail(store: IncidentStore, incident_id: int) -> dict[str, Any]:
     spec = json.loads(inc.pop("spec") or "{}")
     inc["recommended_actions"] = spec.get("actions", [])
     meta = one(store, "SELECT signature, origin, bundle FROM incident_meta WHERE incident_id=?", (incident_id,))
-    inc["signature"] = (meta or {}).get("signature") or spec.get("signature") or ""
+    from vvai.api.metrics import signature_of
+
+    inc["signature"] = signature_of(inc["category"], (meta or {}).get("signature") or spec.get("signature"))
     inc["origin"] = (meta or {}).get("origin") or "live"
     inc["feedback"] = rows(store, "SELECT id, ts, verdict, note, author, correct_category, correct_component "
                                   "FROM feedback WHERE incident_id=? ORDER BY id", (incident_id,))

@@ -7,6 +7,7 @@ from typing import Any
 
 from vvai.api import db, executor
 from vvai.api.chart import line_chart
+from vvai.api.livesignal import live_signal
 from vvai.monitor.similar import similar, terms
 
 _TERMS: dict[tuple[int, int], Any] = {}  # (incident id, passes) -> its terms: evidence only grows with passes
@@ -38,7 +39,7 @@ def resolution(store: Any, past: dict[str, Any], journal: list[dict[str, Any]]) 
     return "still open"
 
 
-def incident_view(store: Any, incident_id: int, with_chart: bool = True) -> dict[str, Any]:
+def incident_view(store: Any, incident_id: int, with_chart: bool = True, cfg: Any = None) -> dict[str, Any]:
     inc = db.incident_detail(store, incident_id)
     try:
         journal = executor.list_actions(store, status=None)
@@ -52,6 +53,11 @@ def incident_view(store: Any, incident_id: int, with_chart: bool = True) -> dict
                        "file": s.get("file"), "root_cause": s["root_cause"], "status": s["status"],
                        "verdict": s.get("verdict"), "resolved_by": resolution(store, s, journal)} for s in sims]
     inc["signals"] = db.signals(store, incident_id)
+    if not inc["signals"] and cfg is not None:
+        live = live_signal(store, cfg, inc)
+        if live is not None:
+            inc["signals"] = [{"name": live.name, "unit": live.unit, "limit": live.limit, "points": live.points,
+                               "source": "samples"}]
     inc["age_s"] = round(time.time() - inc["first_seen"], 1)
     if with_chart:
         inc["charts"] = [line_chart(s["name"], s["points"], s["unit"], s["limit"],

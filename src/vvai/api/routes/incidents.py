@@ -41,7 +41,8 @@ def list_incidents(request: Request,
 @router.get("/incidents/{incident_id}")
 def get_incident(request: Request, incident_id: int = Id) -> dict:
     """Root cause, evidence, timeline, alerts, actions and outcomes, feedback, similar past incidents."""
-    return views.incident_view(state(request).store, incident_id, with_chart=False)
+    st = state(request)
+    return views.incident_view(st.store, incident_id, with_chart=False, cfg=st.config())
 
 
 @router.post("/incidents/{incident_id}/feedback", status_code=201)
