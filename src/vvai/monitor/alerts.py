@@ -28,6 +28,7 @@ from vvai.monitor.history import Change, IncidentStore
 from vvai.monitor.incident import MAX_EVIDENCE
 
 log = logging.getLogger(__name__)
+OUTBOX_ATTEMPTS = 5  # a delivery that failed this often is given up (recorded as failed each time)
 
 
 def redact(url: str) -> str:
@@ -126,7 +127,52 @@ class Alerter:
                   remediation: list[dict] | None = None) -> str:
         """Alert (or not) for an upserted incident; returns the decision ("sent", "suppressed: ...", "").
         ``remediation`` is what the executor decided this pass; news there (an action ran, waits for
-        approval, a breaker opened) is worth an update even when the diagnosis did not change."""
+        approval, a breaker opened) is worth an update even when the diagnosis did not change.
+        The change's outbox entry is cleared once decided; a failed delivery keeps it for a retry."""
+        decision = self._on_change(incident, change, now, remediation)
+        if change.kind != "unchanged" or decision:  # an unchanged incident has nothing in the outbox
+            self._settle(change.incident_id, decision)
+        return decision
+
+    def _settle(self, incident_id: int, decision: str) -> None:
+        if decision == "failed":
+            self.store.outbox_retry(incident_id, OUTBOX_ATTEMPTS)
+        else:
+            self.store.outbox_done(incident_id)
+
+    def drain(self, now: float | None = None) -> list[str]:
+        """Decide the alerts a previous pass owed but never decided (it was killed between storing
+        the change and alerting, or the delivery failed): at-least-once delivery."""
+        now = time.time() if now is None else now
+        out: list[str] = []
+        pending: dict[int, dict] = {}
+        for row in self.store.outbox():
+            pending[int(row["incident_id"])] = row  # the latest change per incident wins
+        for iid, row in pending.items():
+            inc = self.store.incident(iid)
+            if inc is None:
+                self.store.outbox_done(iid)
+                continue
+            spec = json.loads(inc["spec"])
+            if severity_rank(inc["severity"]) < self.min_rank:
+                decision = ""
+            else:
+                kind = row["kind"]
+                last = self.store.last_alert(iid)
+                if last is not None and last["ts"] >= row["created"] and last["kind"] == kind:
+                    decision = ""  # it was decided after all (killed after recording, before clearing)
+                elif kind == "resolved" and (last is None or last["kind"] == "resolved"):
+                    decision = ""  # never announced: nothing to take back
+                else:
+                    previous = json.loads(row["previous"]) if row.get("previous") else None
+                    decision = self._send(iid, kind, spec, now, previous)
+            self._settle(iid, decision)
+            if decision:
+                out.append(decision)
+        return out
+
+    def _on_change(self, incident: Any, change: Change, now: float | None,
+                   remediation: list[dict] | None) -> str:
         now = time.time() if now is None else now
         if severity_rank(incident.severity) < self.min_rank:
             return ""
@@ -148,6 +194,11 @@ class Alerter:
     def on_resolved(self, row: dict, now: float | None = None) -> str:
         """Tell the channels an incident they heard about is gone (not within the cooldown of the
         last message: a flapping crash loop would otherwise alternate resolved/reopened)."""
+        decision = self._on_resolved(row, now)
+        self._settle(int(row["id"]), decision)
+        return decision
+
+    def _on_resolved(self, row: dict, now: float | None) -> str:
         now = time.time() if now is None else now
         last = self.store.last_alert(int(row["id"]))
         if last is None or last["kind"] == "resolved":

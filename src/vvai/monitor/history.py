@@ -123,6 +123,20 @@ _MIGRATIONS: dict[int, str] = {
     );
     CREATE INDEX summary_feedback_version ON summary_feedback(model_version, video);
     """,
+    3: """
+    -- the alert outbox: a change that owes an alert is written in the same transaction as the change;
+    -- the alerter clears it once it has decided (sent, suppressed, below the threshold) and the next
+    -- pass retries what a crash or a failed delivery left (at-least-once delivery)
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        incident_id INTEGER NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        created REAL NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        previous TEXT
+    );
+    CREATE INDEX outbox_incident ON outbox(incident_id);
+    """,
     4: """
     -- vvai.monitor.samples: a bounded history of folder snapshots, stats samples and metric scrapes,
     -- so a capture or a one-shot pass sees trends (a stall, a saturation, a growing backlog)
@@ -299,6 +313,9 @@ class IncidentStore:
                     self._timeline(iid, now, kind, spec["root_cause"] if kind != "escalated"
                                    else f"{row['severity']} -> {sev}: {spec['root_cause']}")
                 change = Change(kind, iid, key, previous)
+            if change.kind != "unchanged":  # owed an alert decision, durably, with the change itself
+                self.db.execute("INSERT INTO outbox (incident_id, kind, created, previous) VALUES (?,?,?,?)",
+                                (iid, change.kind, now, json.dumps(change.previous) if change.previous else None))
             for ev in spec.get("evidence", []):
                 self.db.execute("INSERT OR IGNORE INTO evidence (incident_id, source, ts, text, added) "
                                 "VALUES (?,?,?,?,?)",
@@ -315,6 +332,8 @@ class IncidentStore:
                     continue
                 self.db.execute("UPDATE incidents SET status='resolved', resolved_at=? WHERE id=?", (now, row["id"]))
                 self._timeline(int(row["id"]), now, "resolved", "no longer detected")
+                self.db.execute("INSERT INTO outbox (incident_id, kind, created) VALUES (?,?,?)",
+                                (row["id"], "resolved", now))
                 out.append({**dict(row), "status": "resolved", "resolved_at": now})
         return out
 
@@ -325,6 +344,25 @@ class IncidentStore:
     def add_timeline(self, incident_id: int, kind: str, detail: str = "", ts: float | None = None) -> None:
         with self._tx():
             self._timeline(incident_id, time.time() if ts is None else ts, kind, detail)
+
+    # -- the alert outbox -----------------------------------------------------------------------
+    def outbox(self) -> list[dict]:
+        """Alert decisions still owed (oldest first): what a crash or a failed delivery left."""
+        with self._lock:
+            return [dict(r) for r in self.db.execute("SELECT * FROM outbox ORDER BY id")]
+
+    def outbox_done(self, incident_id: int) -> None:
+        """The alerter decided about this incident's pending changes: nothing is owed any more."""
+        with self._tx():
+            self.db.execute("DELETE FROM outbox WHERE incident_id = ?", (incident_id,))
+
+    def outbox_retry(self, incident_id: int, max_attempts: int) -> bool:
+        """A delivery failed: count the attempt; False (and forgotten) once ``max_attempts`` is reached."""
+        with self._tx():
+            self.db.execute("UPDATE outbox SET attempts = attempts + 1 WHERE incident_id = ?", (incident_id,))
+            gone = self.db.execute("DELETE FROM outbox WHERE incident_id = ? AND attempts >= ?",
+                                   (incident_id, max_attempts)).rowcount
+        return not gone
 
     # -- alerts and feedback --------------------------------------------------------------------
     def record_alert(self, incident_id: int | None, kind: str, channel: str, status: str, reason: str = "",

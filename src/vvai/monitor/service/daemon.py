@@ -91,6 +91,9 @@ class MonitorService:
             if rec.kind == "problem":
                 self.metrics.problems.labels(source=str(rec.data.get("source", rec.name))[:60]).inc()
         result = PassResult(at=now, duration_s=0.0, problems=list(parts.problems))
+        for decision in self.alerter.drain(now):  # alerts a killed or failed earlier pass still owes
+            self.metrics.alerts.labels(status=decision.split(":", 1)[0]).inc()
+            result.alerts.append({"key": "", "kind": "owed", "decision": decision})
         bundle = parts.bundle()
         incidents = self.diagnoser.diagnose(bundle)
         if self.advisor is not None:
