@@ -98,3 +98,19 @@ def test_score_side_by_side_never_worse_and_better_where_the_llm_adds(missed_bun
     assert side["rules"]["passed"] == 4 and side["rules+llm"]["passed"] == 5
     assert side["rules+llm"]["false_alarms"] == side["rules"]["false_alarms"] == 0
     assert side["rules+llm"]["calls"] >= 4 and side["rules+llm"]["rejected_answers"] >= 3
+
+
+def test_the_monitor_service_gets_the_advisor_from_the_config(tmp_path, monkeypatch):
+    """`vvai monitor run/once` build the service through vvai.runtime: [llm] on -> an Advisor."""
+    from vvai.llm.advisor import LLMAdvisor
+    from vvai.monitor.config import parse_config
+    from vvai.runtime import build_service
+
+    monkeypatch.setenv(KEY_ENV, "test-key")
+    base = {"store": {"path": str(tmp_path / "m.db")}, "engine": {"enabled": False},
+            "pipeline": {"root": str(tmp_path)}, "metrics": {"enabled": False}}
+    off = build_service(parse_config(base), sources=[])
+    assert off.advisor is None
+    on = build_service(parse_config({**base, "llm": {"mode": "api", "api": {"base_url": "http://127.0.0.1:9/v1",
+                                                                            "api_key_env": KEY_ENV}}}), sources=[])
+    assert isinstance(on.advisor, LLMAdvisor)
