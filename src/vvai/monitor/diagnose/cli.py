@@ -55,7 +55,8 @@ def score(
     json_out: bool = typer.Option(False, "--json", help="Print the per-category scores as JSON."),
     kb: list[str] = typer.Option(None, "--kb", help="Extra knowledge-base YAML."),
     feedback: bool = typer.Option(False, "--feedback", help="Instead: accuracy by operator verdict in the history."),
-    config: str = typer.Option(None, "--config", "-c", help="vvai.toml: its \\[store] for --feedback; with \\[llm] on, rules vs rules+LLM side by side."),
+    config: str = typer.Option(None, "--config", "-c", help="vvai.toml: its \\[store] for --feedback; "
+                               "with \\[llm] on, rules vs rules+LLM side by side."),
 ) -> None:
     """Score diagnoses against expected.json (per-category precision and recall), or by operator verdicts."""
     from vvai.common.output import console, print_json
