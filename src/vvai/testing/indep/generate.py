@@ -40,6 +40,8 @@ def _rng(split: str, seed: int, cat: str, n: int) -> random.Random:
 def build(split: str, seed: int, cat: str, n: int, var) -> object:
     rng = _rng(split, seed, cat, n)
     opts = dict(var.site_opts)
+    if "extras" not in opts and rng.random() < 0.3:   # side services are not a tell of their own incidents
+        opts["extras"] = (rng.choice(["redis", "llm", "mosquitto"]),)
     site = make_site(rng, split, f"{split}-{cat}-{n}", **opts)
     var.build(site)
     noise.apply(site, cat)

@@ -37,8 +37,31 @@ def bad_utf8(site) -> None:
     b.log("scene_scanner", t + timedelta(seconds=1), b"    comment         : \xe6\x97\xa5\xe6\x9c")
 
 
+def side_services(site) -> None:
+    """Ordinary chatter of side services (redis, llama.cpp server, mosquitto) that have no logs yet."""
+    from . import timefmt, tools
+    b, rng = site.b, site.rng
+    for svc in [c for c in ("redis", "llm", "mosquitto") if c in b.components and c not in b.logs]:
+        t = max(b.start, b.end - timedelta(hours=1)) + timedelta(seconds=rng.uniform(5, 60))
+        while t < b.end:
+            if svc == "redis":
+                ts = timefmt.naive_text(t, site.tz, "redis")
+                for dt, msg in ((0, "100 changes in 300 seconds. Saving..."),
+                                (0, f"Background saving started by pid {rng.randrange(20, 9999)}"),
+                                (1, "Background saving terminated with success")):
+                    b.log(svc, t + timedelta(seconds=dt), tools.redis_line(1, "M", ts, "notice", msg))
+                t += timedelta(seconds=300)
+            elif svc == "llm":
+                b.log(svc, t, "srv  log_server_r: request: POST /completion 172.18.0.5 200")
+                t += timedelta(seconds=rng.uniform(20, 90))
+            else:
+                b.log(svc, t, f"{int(t.timestamp())}: Received PINGREQ from vv-exporter-{rng.randrange(100, 999)}")
+                t += timedelta(seconds=60)
+
+
 def apply(site, category: str) -> None:
     rng = site.rng
+    side_services(site)
     if rng.random() < 0.3:
         long_line(site)
     if rng.random() < 0.3:
