@@ -15,7 +15,10 @@ def templates(
         "templates are mined from <Content>. Default: the whole line.",
     ),
     mask: list[str] = typer.Option(
-        None, "--mask", help="Regex whose matches become <*> (repeatable), before the built-in masks."
+        None,
+        "--mask",
+        help="Regex whose matches become <*> (repeatable), before the built-in masks. Runs on RE2 (linear "
+        "time); backreferences and lookarounds run on a backtracking engine with a 1 s limit per line.",
     ),
     per_line: bool = typer.Option(
         False, "--per-line", help="One row per input line: line number, template id and final template."
