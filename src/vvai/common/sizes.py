@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 from vvai.common.errors import ConfigError
@@ -32,20 +33,24 @@ def parse_size(text: str) -> int:
     if parts is None:
         raise ConfigError(f"not a size: {text!r}", hint="use a number with an optional unit, e.g. 500M or 2GiB")
     num, power, binary, _ = parts
-    return int(num * (1024 if binary else 1000) ** power)
+    value = num * (1024 if binary else 1000) ** power
+    if not math.isfinite(value):  # "9" * 400 is a float infinity: int() would raise OverflowError
+        raise ConfigError(f"not a size: {text[:40]!r}... is too large", hint="use a number with a unit, e.g. 20G")
+    return int(value)
 
 
 def parse_mem(value: object) -> int | None:
     """Compose memory notation (``2g``, ``512m``, ``1.5G``, ``256MiB``, bytes) -> bytes, None if not one."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return int(value)
+        return int(value) if math.isfinite(value) else None  # YAML's .inf / .nan are not sizes
     if not isinstance(value, str):
         return None
     parts = _split(value)
     if parts is None:
         return None
     num, power, _, _ = parts
-    return int(num * 1024**power)
+    value = num * 1024**power
+    return int(value) if math.isfinite(value) else None
 
 
 def fmt_bytes(n: float | None) -> str:

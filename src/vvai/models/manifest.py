@@ -76,10 +76,19 @@ def check_url(url: str, field: str = "url") -> str:
     return url
 
 
+class VersionError(ConfigError, ValueError):
+    """Not a semantic version (a ValueError too, for callers that treat it as one)."""
+
+
 def parse_version(text: str) -> semver.Version:
-    """Semantic version; a leading ``v`` is accepted (``v1.2.0``)."""
+    """Semantic version; a leading ``v`` is accepted (``v1.2.0``). VersionError otherwise."""
+    if not isinstance(text, str):
+        raise VersionError(f"not a semantic version: {text!r:.80}")
     raw = text[1:] if text[:1] in "vV" else text
-    return semver.Version.parse(raw)
+    try:
+        return semver.Version.parse(raw)
+    except (ValueError, TypeError):
+        raise VersionError(f"not a semantic version: {text[:80]!r}", hint="use MAJOR.MINOR.PATCH, e.g. 1.2.0") from None
 
 
 def compare_versions(a: str, b: str) -> int:

@@ -18,10 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from vvai.common.atomic import LockedJsonStore
+from vvai.common.errors import ConfigError
 from vvai.common.hashing import sha256_file
 from vvai.common.jsonlog import now_rfc3339
 
 FORMAT = "vv-signature/1"
+_FIX = "restore it from a backup, or move it aside to start a new one (files then verify as unsigned)"
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,20 @@ class SignatureFile:
         return self.store.path
 
     def files(self) -> dict[str, dict[str, Any]]:
-        return dict(self.store.read().get("files", {}))
+        """The recorded files; ConfigError when the document is not what this module writes (a
+        ``files`` that is not an object, an entry that is not one, a path that leaves the root)."""
+        files = self.store.read().get("files", {})
+        if not isinstance(files, dict):
+            raise ConfigError(f"{self.path}: 'files' must be an object", hint=_FIX)
+        for rel, entry in files.items():
+            parts = rel.split("/")
+            if not rel or rel.startswith("/") or ".." in parts or "\x00" in rel or "\\" in rel:
+                raise ConfigError(f"{self.path}: entry {rel[:200]!r} is not a path inside the root", hint=_FIX)
+            if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str) or isinstance(
+                    entry.get("size"), bool) or not isinstance(entry.get("size"), int):
+                raise ConfigError(f"{self.path}: entry {rel[:200]!r} needs a sha256 text and a size number",
+                                  hint=_FIX)
+        return dict(files)
 
     def record(self, *records: FileRecord) -> None:
         with self.store.update() as doc:

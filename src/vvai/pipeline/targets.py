@@ -180,6 +180,8 @@ def make_target(dest: str, *, endpoint_url: str | None = None, source_root: Path
     source records files as shipped whose only copies cleanup then deletes."""
     if not dest or not dest.strip():
         raise ConfigError("--to is empty", hint="give a destination folder outside the pipeline root, or s3://...")
+    if "\x00" in dest:
+        raise ConfigError("--to contains a NUL character", hint="give a destination folder or s3://bucket/prefix")
     if dest.startswith("s3://"):
         pre = dest[5:].split("?", 1)[0]
         if "@" in pre.split("/", 1)[0] or ("@" in pre and ":" in pre.split("@", 1)[0]):
