@@ -32,7 +32,8 @@ def _manager(root: str | None, *, json_out: bool = False, lock_timeout: float = 
     return ModelManager(
         root, policy=FetchPolicy.from_env(**policy), progress=RichProgress(enabled=show),
         public_key=public_key, lock_timeout=lock_timeout,
-        on_lock_wait=lambda holder: err_console.print(f"waiting for another vvai model command{holder}..."))
+        on_lock_wait=lambda holder: err_console.print(f"waiting for another vvai model command{holder}...",
+                                                     markup=False, highlight=False))
 
 
 @app.command()
@@ -328,7 +329,7 @@ def promote(
                     "forced": bool(forced_reason), "forced_reason": forced_reason})
         return
     if forced_reason:
-        err_console.print(f"[yellow]forced[/] ({forced_reason}); recorded in the model history")
+        err_console.print(f"[yellow]forced[/] ({esc(str(forced_reason))}); recorded in the model history")
     console.print(f"[green]✓[/] promoted {iv.version} (was {prev or 'none'})")
 
 
@@ -348,7 +349,8 @@ def ab_set(
     from vvai.models.abtest import set_split
 
     cfg = set_split(root, candidate, fraction)
-    console.print(f"A/B: {cfg.fraction:.0%} of inputs to {cfg.candidate}; outputs record their version and arm")
+    console.print(f"A/B: {cfg.fraction:.0%} of inputs to {cfg.candidate}; outputs record their version and arm",
+                  markup=False, highlight=False)
 
 
 @ab_app.command("clear")
@@ -376,4 +378,5 @@ def ab_status(root: str = RootOpt, json_out: bool = JsonOpt) -> None:
     if json_out:
         print_json(None if cfg is None else {"candidate": cfg.candidate, "fraction": cfg.fraction})
     else:
-        console.print("no A/B split" if cfg is None else f"{cfg.fraction:.0%} of inputs to {cfg.candidate}")
+        console.print("no A/B split" if cfg is None else f"{cfg.fraction:.0%} of inputs to {cfg.candidate}",
+                      markup=False, highlight=False)
