@@ -3,6 +3,7 @@
 #
 #   deploy/build-images.sh [--engine podman|docker] [--base local|IMAGE] [--proxy-base local|IMAGE]
 #                          [--tag T] [--cache DIR] [--podman-root DIR] [--python PY] [--mirror URL]
+#                          [--extras s3,api]
 #
 # Steps (each prints what it does and how long it took; a step with nothing to do says "skipped"):
 #  1. base images, when --base/--proxy-base is "local" (the default: no registry needed):
@@ -12,13 +13,16 @@
 #     are cached in the cache folder, so a new engine storage only re-imports them (a few seconds).
 #     Skipped when the image exists. Where a registry is reachable: --base python:3.11-slim
 #     --proxy-base debian:trixie-slim.
-#  2. the wheelhouse: `pip wheel` of vvai[s3] and moto[server] on the host (the only step that
-#     uses the network: PyPI), rebuilt fully only when pyproject.toml changes, else vvai's own wheel.
+#  2. the wheelhouse: `pip wheel` of vvai[s3] and moto[server] on the host (with the debootstrap
+#     step, the only ones that use the network: PyPI), rebuilt fully only when pyproject.toml
+#     changes, else only vvai's own wheel. The wheels' Python X.Y must be the image's (trixie: 3.13):
+#     the script looks for it (.venv, pythonX.Y, pyenv); --python to choose.
 #  3. vv/vvai:TAG and vv/s3-store:TAG from deploy/Dockerfile, built with --network none.
 #  4. vv/socket-proxy:TAG from deploy/socket-proxy/.
 #
 # Environment equivalents: VV_ENGINE, VV_BASE, VV_PROXY_BASE, VV_TAG, VV_BUILD_CACHE,
-# VV_PODMAN_ROOT, PYTHON, VV_DEBIAN_MIRROR. --podman-root DIR uses the private Podman
+# VV_PODMAN_ROOT, PYTHON, VV_DEBIAN_MIRROR, VV_EXTRAS (vvai's extras in the image: s3 for the
+# exporter and model sync from S3, api for the monitor's API and console). --podman-root DIR uses the private Podman
 # configuration of vvai.testing.podman under DIR (the one the tests' engine uses: runc, ulimits,
 # file events; see ../shared/notes/container-engine.md), otherwise podman's own configuration.
 set -euo pipefail
@@ -33,7 +37,7 @@ CACHE=${VV_BUILD_CACHE:-/var/tmp/vvai-build}
 PODMAN_ROOT=${VV_PODMAN_ROOT:-}
 PY=${PYTHON:-}
 MIRROR=${VV_DEBIAN_MIRROR:-}
-EXTRAS=s3
+EXTRAS=${VV_EXTRAS:-s3,api}
 SUITE=${VV_DEBIAN_SUITE:-trixie}
 
 say() { printf '[build-images] %s\n' "$*"; }
@@ -51,6 +55,7 @@ while [ $# -gt 0 ]; do
     --podman-root) PODMAN_ROOT=$2; shift 2 ;;
     --python) PY=$2; shift 2 ;;
     --mirror) MIRROR=$2; shift 2 ;;
+    --extras) EXTRAS=$2; shift 2 ;;
     -h|--help) usage 0 ;;
     *) printf 'unknown option %s\n' "$1" >&2; usage 2 ;;
   esac
@@ -150,28 +155,50 @@ local_base() {  # local_base TAG NAME PACKAGES CMD
   done_step
 }
 
+digest_of() {  # a short sha256 over the wheels given (names and contents)
+  if [ $# -eq 0 ]; then echo none; return; fi
+  sha256sum "$@" | sed 's#  .*/#  #' | sort | sha256sum | cut -c1-16
+}
+
+pipw() {  # pip wheel, its chatter in the cache's wheelhouse.log
+  say "+ $PY -m pip wheel $*"
+  "$PY" -m pip wheel -q "$@" >> "$CACHE/wheelhouse.log" 2>&1 \
+    || { tail -n 30 "$CACHE/wheelhouse.log" >&2; die "pip wheel failed: see $CACHE/wheelhouse.log"; }
+}
+
 wheelhouse() {
-  local wh="$CACHE/wheels" src="$CACHE/src" want pyver moto stamp
-  begin "wheelhouse $wh (pip wheel vvai[$EXTRAS] + moto[server], on the host)"
+  local wh="$CACHE/wheels" src="$CACHE/src" pyver moto stamp
+  begin "wheelhouse $wh (pip wheel vvai[$EXTRAS] and moto[server], on the host)"
   pyver=$(version_of "$PY")
   if [ -n "$WANT_PY" ] && [ "$WANT_PY" != "$pyver" ]; then
     die "the wheels must match the image's Python $WANT_PY but $PY is $pyver: pass --python PYTHON$WANT_PY"
   fi
-  moto=$("$PY" -c 'import importlib.metadata as m; print("==" + m.version("moto"))' 2>/dev/null || echo ">=5")
+  # the moto the project's own environment tests with, else any 5.x
+  moto=$("$ROOT/.venv/bin/python" -c 'import importlib.metadata as m; print("==" + m.version("moto"))' 2>/dev/null \
+         || echo ">=5")
   # pip builds in the source folder: build from a copy, so the work tree gets no build/ folder
-  rm -rf "$src" && mkdir -p "$src"
+  rm -rf "$src" "$CACHE/wheelhouse.log" && mkdir -p "$src"
   tar -C "$ROOT" --exclude='__pycache__' --exclude='*.egg-info' -cf - pyproject.toml README.md src | tar -C "$src" -xf -
   stamp=$(cat "$ROOT/pyproject.toml" <(echo "$EXTRAS $moto $pyver") | sha256sum | cut -c1-16)
   if [ "$(cat "$wh/.stamp" 2>/dev/null || true)" = "$stamp" ]; then
     say "   dependencies unchanged (stamp $stamp): rebuilding vvai's own wheel only"
-    rm -f "$wh"/vvai-*.whl
-    run "$PY" -m pip wheel -q --no-deps --wheel-dir "$wh" "$src"
+    rm -f "$wh"/vvai/vvai-*.whl
+    pipw --no-deps --wheel-dir "$wh/vvai" "$src"
   else
     rm -rf "$wh"
-    run "$PY" -m pip wheel -q --wheel-dir "$wh" "$src[$EXTRAS]" "moto[server]$moto"
+    pipw --wheel-dir "$wh/vvai" "$src[$EXTRAS]"
+    pipw --wheel-dir "$wh/s3" "moto[server]$moto"
     echo "$stamp" > "$wh/.stamp"
   fi
-  say "   $(find "$wh" -name '*.whl' | wc -l) wheels, $(du -sh "$wh" | cut -f1)"
+  shopt -s nullglob
+  local deps=() w
+  for w in "$wh"/vvai/*.whl; do case "$(basename "$w")" in vvai-*) ;; *) deps+=("$w") ;; esac; done
+  DEPS_DIGEST=$(digest_of "${deps[@]}")
+  # vvai's wheel is not byte-reproducible (build times inside): digest its sources instead
+  VVAI_DIGEST=$(cd "$src" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
+  S3_DIGEST=$(digest_of "$wh"/s3/*.whl)
+  shopt -u nullglob
+  say "   $(find "$wh" -name '*.whl' | wc -l) wheels, $(du -sh "$wh" | cut -f1); digests: dependencies $DEPS_DIGEST, vvai $VVAI_DIGEST, s3 store $S3_DIGEST"
   done_step
 }
 
@@ -182,8 +209,11 @@ vvai_images() {
   cp "$HERE/healthcheck.py" "$HERE/s3_store.py" "$ctx/"
   for target in vvai s3-store; do
     begin "image vv/$target:$TAG (FROM $base, --network none)"
-    run "$ENGINE" build "${BUILD_OPTS[@]}" --network none --build-arg "BASE=$base" --target "$target" \
-      -t "vv/$target:$TAG" -f "$HERE/Dockerfile" "$ctx"
+    run "$ENGINE" build "${BUILD_OPTS[@]}" --network none --build-arg "BASE=$base" --build-arg "VVAI_EXTRAS=$EXTRAS" \
+      --build-arg "DEPS_DIGEST=$DEPS_DIGEST" --build-arg "VVAI_DIGEST=$VVAI_DIGEST" --build-arg "S3_DIGEST=$S3_DIGEST" \
+      --target "$target" -t "vv/$target:$TAG" -f "$HERE/Dockerfile" "$ctx" > "$CACHE/build-$target.log" 2>&1 \
+      || { tail -n 30 "$CACHE/build-$target.log" >&2; die "building vv/$target failed: see $CACHE/build-$target.log"; }
+    say "   $(grep -c 'Using cache' "$CACHE/build-$target.log" || true) cached step(s); log in $CACHE/build-$target.log"
     done_step
   done
 }
@@ -193,7 +223,8 @@ proxy_image() {
   [ "$PROXY_BASE" = local ] && net=(--network none)
   begin "image vv/socket-proxy:$TAG (FROM $base)"
   run "$ENGINE" build "${BUILD_OPTS[@]}" "${net[@]}" --build-arg "BASE=$base" -t "vv/socket-proxy:$TAG" \
-    "$HERE/socket-proxy"
+    "$HERE/socket-proxy" > "$CACHE/build-socket-proxy.log" 2>&1 \
+    || { tail -n 30 "$CACHE/build-socket-proxy.log" >&2; die "building vv/socket-proxy failed: see $CACHE/build-socket-proxy.log"; }
   done_step
 }
 

@@ -24,7 +24,8 @@ def haproxy_missing() -> str | None:
 
 class HostProxy:
     def __init__(self, engine_socket: Path, proxy_socket: Path, stack_prefix: str, log: Path):
-        self.engine_socket, self.proxy_socket, self.stack_prefix, self.log = engine_socket, proxy_socket, stack_prefix, log
+        self.engine_socket, self.proxy_socket = engine_socket, proxy_socket
+        self.stack_prefix, self.log = stack_prefix, log
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
