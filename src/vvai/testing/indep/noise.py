@@ -59,9 +59,36 @@ def side_services(site) -> None:
                 t += timedelta(seconds=60)
 
 
+def routine_state_files(site) -> None:
+    """State files that routine jobs leave whatever happens: a `df` and an all-OK verifier run.
+
+    Without them, the mere presence of files/df.txt or files/verify.log would give the category away.
+    """
+    import hashlib
+
+    from . import statefiles
+    b, rng = site.b, site.rng
+    last = b.pipeline[-1][1] if b.pipeline else None
+    if last and "df.txt" not in b.files and rng.random() < 0.35:
+        disk = last["disk"]
+        style = rng.choice(["df-h", "df-P", "df-plain"] + (["df-output"] if site.split == "heldout" else []))
+        text, _ = statefiles.df([("/dev/sda1", disk["path"], disk["total_bytes"],
+                                  disk["total_bytes"] - disk["free_bytes"]),
+                                 ("tmpfs", "/run", 1_600_000_000, 2_300_000)], style)
+        b.file("df.txt", text)
+    names = [f["name"] for f in (last or {}).get("dirs", {}).get("processed", [])
+             if not f["name"].endswith(".json")][:10]
+    if names and not any(k in b.files for k in ("verify.log", "vv-signature.json")) and rng.random() < 0.25:
+        at = b.pipeline[-1][0]
+        entries = [(n, hashlib.sha256(n.encode()).hexdigest(), hashlib.sha256(n.encode()).hexdigest()) for n in names]
+        b.file("vv-signature.json", statefiles.signature_manifest([(n, h, 1) for n, h, _ in entries], at, site.tz))
+        b.file("verify.log", statefiles.verify_log(at, site.tz, entries))
+
+
 def apply(site, category: str) -> None:
     rng = site.rng
     side_services(site)
+    routine_state_files(site)
     if rng.random() < 0.3:
         long_line(site)
     if rng.random() < 0.3:
