@@ -132,6 +132,15 @@ def test_login_form_needs_its_own_csrf_cookie(site) -> None:
         assert r.status_code == 303 and "error=" in r.headers["location"] and "vvai_session" not in c.cookies
 
 
+def test_only_the_login_form_and_its_stylesheet_are_public(site) -> None:
+    with site.anon() as anon:
+        assert anon.get("/login").status_code == 200
+        css = anon.get("/static/login.css")
+        assert css.status_code == 200 and "text/css" in css.headers["content-type"]
+        for path in ("/static/console.css", "/static/console.js", "/static/../login.css", "/static/login.css/x"):
+            assert anon.get(path).status_code in (401, 404) and anon.get(path).status_code != 200, path
+
+
 def test_security_headers(site) -> None:
     r = site.client.get("/")
     csp = r.headers["content-security-policy"]

@@ -61,6 +61,8 @@ def test_operator_walkthrough_in_a_real_browser(site, browser) -> None:
     d.get(base + "/incidents/1")  # not logged in: sent to the login form
     wait(d, ec.url_contains("/login"))
     shot(d, "01-login")
+    bg = "return getComputedStyle(document.querySelector(arguments[0])).backgroundColor"
+    assert d.execute_script(bg, "body") == "rgb(20, 33, 61)"  # the login stylesheet loaded before login
     token_field = d.find_element(By.NAME, "token")
     assert d.find_element(By.CSS_SELECTOR, "label[for=token]").text == "API token"
     token_field.send_keys("wrong-token-for-sure")
@@ -83,6 +85,7 @@ def test_operator_walkthrough_in_a_real_browser(site, browser) -> None:
     wait(d, lambda drv: "the exporter's volume is full" in drv.find_element(By.ID, "incidents").text, 20)
     assert d.execute_script("return window.__same_page") == marker
     assert "Updated" in d.find_element(By.ID, "live-status").text
+    assert d.execute_script(bg, "header.top") == "rgb(20, 33, 61)"  # console.css loaded
     shot(d, "02-incidents")
     # filter by category with the keyboard-usable form
     Select(d.find_element(By.ID, "f-category")).select_by_value("oom_kill")

@@ -15,7 +15,8 @@ from vvai.api.auth import SESSION_COOKIE, same
 from vvai.api.state import ApiState
 
 MAX_BODY = 1 << 20
-PUBLIC = {("GET", "/login"), ("POST", "/login"), ("HEAD", "/login")}
+# the login form and its stylesheet (no data, nothing secret) are the only public things
+PUBLIC = {("GET", "/login"), ("POST", "/login"), ("HEAD", "/login"), ("GET", "/static/login.css")}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 HEADERS = [
     (b"x-content-type-options", b"nosniff"),

@@ -22,6 +22,15 @@ def _token(cfg: Config, host: str) -> str:
 
 def build_server(cfg: Config, host: str | None = None, port: int | None = None, store: Any = None) -> Any:
     """A configured ``uvicorn.Server`` (not started). Refuses a non-loopback bind without a token."""
+    import importlib.util
+
+    need = ("uvicorn", "fastapi", "jinja2", "multipart", "tomlkit")
+    missing = [m for m in need if importlib.util.find_spec(m) is None]
+    if missing:
+        from vvai.common.errors import ConfigError
+
+        raise ConfigError(f"the operator API needs {', '.join(missing)}, not installed here",
+                          hint="install the api extra: pip install 'vvai[api]'")
     import uvicorn
 
     from vvai.api.app import create_app
