@@ -8,9 +8,10 @@ consumes related findings so the cascade they belong to becomes one incident wit
 
 from __future__ import annotations
 
-import re
+import functools
 from datetime import timedelta
 
+from vvai.common.saferegex import SafeRegex, compile_user_regex
 from vvai.monitor.detect.context import Context
 from vvai.monitor.incident import Finding
 
@@ -49,6 +50,13 @@ def corpus(ctx: Context, f: Finding) -> str:
     return "\n".join(parts)
 
 
+@functools.lru_cache(maxsize=512)
+def kb_regex(pattern: str) -> SafeRegex:
+    """A knowledge-base pattern, compiled once, on the linear-time engine: a user-edited knowledge
+    base must not be able to hang the diagnosis with a catastrophic regex."""
+    return compile_user_regex(pattern, "knowledge-base pattern")
+
+
 def related(ctx: Context, trigger: Finding, findings: list[Finding], kinds: list[str], scope: str, *,
             after_trigger: bool = False, pattern: str | None = None) -> list[Finding]:
     out = []
@@ -58,7 +66,7 @@ def related(ctx: Context, trigger: Finding, findings: list[Finding], kinds: list
             continue
         if after_trigger and not _after(trigger, f, window):
             continue
-        if pattern and not re.search(pattern, corpus(ctx, f)):
+        if pattern and not kb_regex(pattern).search(corpus(ctx, f)):
             continue
         out.append(f)
     return out

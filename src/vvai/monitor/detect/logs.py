@@ -47,15 +47,14 @@ def _mask(text: str) -> str:
 def _densest(errs: list, gap_minutes: float = 15.0) -> list:
     """The largest run of errors with no pause longer than ``gap_minutes``: a burst starts where
     errors become continuous, not at a stray error an hour earlier."""
-    best: list = []
-    cur: list = []
-    for e in errs:
-        if cur and (e.ts - cur[-1].ts).total_seconds() > gap_minutes * 60:
-            cur = []
-        cur.append(e)
-        if len(cur) >= len(best):
-            best = list(cur)
-    return best
+    best = (0, 0)  # [start, end) of the largest run; the latest one on ties, as before
+    start = 0
+    for i, e in enumerate(errs):
+        if i > start and (e.ts - errs[i - 1].ts).total_seconds() > gap_minutes * 60:
+            start = i
+        if i + 1 - start >= best[1] - best[0]:
+            best = (start, i + 1)
+    return errs[best[0]:best[1]]  # linear: indexes, not a copy of the run per line
 
 
 def detect(ctx: Context) -> list[Finding]:

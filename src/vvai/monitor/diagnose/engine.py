@@ -11,13 +11,12 @@ signature claims are dropped.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
 from vvai.common.folders import is_cleanable
 from vvai.monitor.bundle import Bundle
-from vvai.monitor.correlate import corpus, related
+from vvai.monitor.correlate import corpus, kb_regex, related
 from vvai.monitor.detect import run_all
 from vvai.monitor.detect.context import Context
 from vvai.monitor.detect.settings import DetectorSettings
@@ -82,9 +81,9 @@ class Diagnoser:
         text = None
         if w.pattern or w.not_pattern:
             text = corpus(ctx, trig)
-            if w.pattern and not re.search(w.pattern, text):
+            if w.pattern and not kb_regex(w.pattern).search(text):
                 return None
-            if w.not_pattern and re.search(w.not_pattern, text):
+            if w.not_pattern and kb_regex(w.not_pattern).search(text):
                 return None
         for key, want in w.attrs.items():
             got = trig.attrs.get(key)

@@ -9,7 +9,6 @@ only, see :mod:`.render`; the fields themselves are documented in :mod:`.fields`
 
 from __future__ import annotations
 
-import re
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,9 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from vvai.common.errors import ConfigError
+from vvai.common.saferegex import RegexError
 from vvai.common.severity import check_severity
+from vvai.monitor.correlate import kb_regex
 from vvai.monitor.diagnose.render import template_problem
 
 FORMAT = "vvai-kb/1"
@@ -144,10 +145,10 @@ def _validate(raws: list[dict]) -> list[Signature]:
         for pat in [sig.when.pattern, sig.when.not_pattern] + [c.pattern for c in sig.requires + sig.excludes]:
             if pat:
                 try:
-                    re.compile(pat)
-                except re.error as e:
-                    raise ConfigError(f"knowledge base {origin}: signature {sig.id}: bad regex {pat!r}: {e}",
-                                      hint="fix the pattern") from e
+                    kb_regex(pat)
+                except RegexError as e:
+                    raise ConfigError(f"knowledge base {origin}: signature {sig.id}: {e}",
+                                      hint="fix the pattern") from None
         out.append(sig)
     return out
 
