@@ -121,6 +121,7 @@ def test_operator_walkthrough_in_a_real_browser(site, browser) -> None:
     # approvals page: reject the other one
     d.find_element(By.LINK_TEXT, "Approvals").click()
     wait(d, ec.presence_of_element_located((By.CSS_SELECTOR, "h1")))
+    shot(d, "05-approvals")
     d.find_element(By.CSS_SELECTOR, "input[name=note]").send_keys("not now")
     d.find_element(By.XPATH, "//button[starts-with(@aria-label, 'Reject action')]").click()
     wait(d, lambda drv: "rejected" in drv.find_element(By.CSS_SELECTOR, ".flash").text)
@@ -128,7 +129,7 @@ def test_operator_walkthrough_in_a_real_browser(site, browser) -> None:
     # policy page: edit and save
     d.find_element(By.LINK_TEXT, "Policy").click()
     wait(d, ec.presence_of_element_located((By.ID, "p-mode")))
-    shot(d, "05-policy")
+    shot(d, "06-policy")
     Select(d.find_element(By.ID, "p-mode")).select_by_value("suggest")
     Select(d.find_element(By.ID, "p-restart")).select_by_value("auto")
     lim = d.find_element(By.ID, "l-max_per_hour")
@@ -145,7 +146,7 @@ def test_operator_walkthrough_in_a_real_browser(site, browser) -> None:
     d.find_element(By.LINK_TEXT, "Models").click()
     wait(d, ec.presence_of_element_located((By.ID, "active-version")))
     assert d.find_element(By.ID, "active-version").text == "1.1.0"
-    shot(d, "06-models")
+    shot(d, "07-models")
     d.find_element(By.XPATH, "//button[contains(., 'Roll back to 1.0.0')]").click()
     wait(d, lambda drv: "waiting for approval" in drv.find_element(By.CSS_SELECTOR, ".flash").text)
     d.find_element(By.LINK_TEXT, "Summaries").click()
@@ -155,10 +156,10 @@ def test_operator_walkthrough_in_a_real_browser(site, browser) -> None:
     art.find_element(By.CSS_SELECTOR, "textarea").send_keys("It is a parking lot at night.")
     art.find_element(By.XPATH, ".//button[text()='Rate']").click()
     wait(d, lambda drv: "rated bad" in drv.find_element(By.CSS_SELECTOR, ".flash").text)
-    shot(d, "07-summaries")
+    shot(d, "08-summaries")
     d.find_element(By.LINK_TEXT, "Overview").click()
     wait(d, ec.presence_of_element_located((By.CSS_SELECTOR, ".cards")))
-    shot(d, "08-overview")
+    shot(d, "09-overview")
     # every control on every page has a label
     for path in ("/", "/incidents/1", "/actions", "/models", "/policy", "/summaries", "/overview"):
         d.get(base + path)
