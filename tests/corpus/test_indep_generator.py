@@ -268,6 +268,21 @@ def test_noise_long_lines_bad_utf8_and_missing_sources_occur(dev, heldout):
     assert long_ >= 10 and bad >= 10 and missing >= 10
 
 
+def test_no_state_file_or_side_service_gives_the_category_away(dev, heldout):
+    """df.txt, verify.log, dmesg.txt, model_verify.json and redis appear outside their own incidents too."""
+    owners = {"df.txt": "disk_full", "verify.log": "integrity_mismatch", "dmesg.txt": "oom_kill",
+              "model_verify.json": "integrity_mismatch"}
+    elsewhere = Counter()
+    for p in bundles(dev) + bundles(heldout):
+        incs = load(p, "expected.json")["incidents"]
+        cat = incs[0]["category"] if incs else "healthy"
+        for name, owner in owners.items():
+            elsewhere[name] += (p / "files" / name).exists() and cat != owner
+        elsewhere["redis"] += "redis" in load(p, "bundle.json")["components"] and \
+            not (incs and incs[0]["component"] == "redis")
+    assert all(elsewhere[k] >= 2 for k in [*owners, "redis"]), elsewhere
+
+
 # -- the hard cases ---------------------------------------------------------------------------
 def test_podman_oom_has_no_oom_event_but_die_137_and_oom_killed_stats(dev, heldout):
     seen = 0

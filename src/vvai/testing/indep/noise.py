@@ -83,6 +83,21 @@ def routine_state_files(site) -> None:
         entries = [(n, hashlib.sha256(n.encode()).hexdigest(), hashlib.sha256(n.encode()).hexdigest()) for n in names]
         b.file("vv-signature.json", statefiles.signature_manifest([(n, h, 1) for n, h, _ in entries], at, site.tz))
         b.file("verify.log", statefiles.verify_log(at, site.tz, entries))
+    if "dmesg.txt" not in b.files and rng.random() < 0.15:
+        up = 86400 * rng.uniform(1, 30)
+        veth = f"veth{rng.getrandbits(28):07x}"
+        b.file("dmesg.txt", "\n".join([
+            f"[{up:.6f}] br-3f2a9c1d0e4b: port 2({veth}) entered blocking state",
+            f"[{up + 0.0001:.6f}] br-3f2a9c1d0e4b: port 2({veth}) entered forwarding state",
+            f"[{up + 3.2:.6f}] EXT4-fs (sda1): re-mounted. Quota mode: none.",
+            f"[{up + 41.7:.6f}] usb 1-1.2: USB disconnect, device number 4"]) + "\n")
+    model = b.meta.get("model")
+    if model and "model_verify.json" not in b.files and rng.random() < 0.1:
+        at = b.end - timedelta(minutes=rng.uniform(5, 50))
+        entries = [(n, hashlib.sha256((n + model["version"]).encode()).hexdigest(),
+                    hashlib.sha256((n + model["version"]).encode()).hexdigest(), size)
+                   for n, size in (("bitnet-b1.58-2b-q4_0.gguf", 1_187_000_000), ("tokenizer.json", 2_113_710))]
+        b.file("model_verify.json", statefiles.model_hash_report(at, site.tz, model["version"], entries))
 
 
 def apply(site, category: str) -> None:
