@@ -35,7 +35,11 @@ Dialects (chosen per bundle by the seed)
 - Metrics: summary quantiles (p50/p90) per component; 7 days at 30-min resolution with daily load
   variation, scrape gaps and counters that reset on restarts (performance_degradation).
 - Noise: ~100 kB single lines, invalid UTF-8 (Latin-1 metadata, a cut multi-byte sequence),
-  optional sources not watched (never one holding the incident's evidence).
+  optional sources not watched and uninvolved containers' logs not collected (never a source
+  holding the incident's evidence); side services (redis, llama.cpp server, mosquitto) with their
+  ordinary chatter; routine df / all-OK verifier / benign dmesg / model-hash files, so that no
+  file's presence gives a category away; app.log records from a cron job whose `component`
+  (logline_verifier) is not a compose service; app.log level spelled `INFO` or `info`.
 
 Held out (only in the heldout split)
 - Log dialects loguru and zap JSON; engines Docker 25.0.5 and Podman 5.2.2 (same shapes as their
