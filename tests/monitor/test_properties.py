@@ -38,11 +38,11 @@ stats = st.fixed_dictionaries({"ts": timestamps | scalars, "component": st.sampl
                                | scalars}, optional={"cpu_percent": scalars, "mem_bytes": scalars,
                                                      "mem_limit_bytes": scalars, "restart_count": scalars,
                                                      "oom_killed": scalars, "status": scalars})
-events = st.fixed_dictionaries({"Type": st.sampled_from(["container", "image", "x"]) | scalars,
-                                "Action": st.sampled_from(["die", "oom", "start", "health_status: unhealthy"]) | scalars},
-                               optional={"time": scalars, "timeNano": scalars,
-                                         "Actor": st.fixed_dictionaries({}, optional={"ID": scalars, "Attributes":
-                                                                                      st.dictionaries(st.text(max_size=12), scalars, max_size=4)})})
+actions = st.sampled_from(["die", "oom", "start", "health_status: unhealthy"]) | scalars
+actors = st.fixed_dictionaries({}, optional={"ID": scalars,
+                                             "Attributes": st.dictionaries(st.text(max_size=12), scalars, max_size=4)})
+events = st.fixed_dictionaries({"Type": st.sampled_from(["container", "image", "x"]) | scalars, "Action": actions},
+                               optional={"time": scalars, "timeNano": scalars, "Actor": actors})
 snapshots = st.fixed_dictionaries({"ts": timestamps | scalars}, optional={
     "dirs": st.dictionaries(st.sampled_from(["input", "processed", "corrupted"]),
                             st.lists(st.fixed_dictionaries({}, optional={"name": scalars, "size": scalars,
