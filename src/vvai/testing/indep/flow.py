@@ -178,6 +178,7 @@ class Flow:
                 continue
             if v.corrupted and v.corrupted <= t:
                 corr.append({"name": v.name, "size": v.size, "mtime": self.site.b.ts(v.corrupted)})
+                corr.append({"name": v.name + ".reason.txt", "size": 96, "mtime": self.site.b.ts(v.corrupted)})
                 continue
             if v.shipped and v.shipped <= t:
                 continue
