@@ -80,6 +80,19 @@ def main() -> int:
     print(f"model {_gguf().name}, {a.threads} thread(s), loaded in {time.perf_counter() - t0:.2f} s; "
           f"max_prompt_tokens {a.max_prompt_tokens}, max_answer_tokens {a.max_answer_tokens}")
 
+    # the machine's speed right now (2 shared cores): the reference the times below depend on
+    llm = adv.hybrid.local._llm
+    text = " ".join(f"line {i} of the reference prompt, ERROR code {i * 7}" for i in range(40))
+    t = time.perf_counter()
+    out = llm.create_completion(text, max_tokens=1, temperature=0.0)
+    pe = out["usage"]["prompt_tokens"] / (time.perf_counter() - t)
+    llm.reset()
+    t = time.perf_counter()
+    out = llm.create_completion("Once upon a time", max_tokens=32, temperature=0.0)
+    gen = out["usage"]["completion_tokens"] / (time.perf_counter() - t)
+    llm.reset()
+    print(f"reference now: prompt evaluation {pe:.0f} tok/s, free generation {gen:.1f} tok/s")
+
     # the grounding check's cost, against the rules' own diagnosis time (baseline, same run)
     diag = Diagnoser()
     rules_s, ground_s = [], []

@@ -88,14 +88,19 @@ def test_same_window_is_answered_from_the_cache_and_api_calls_are_capped(missed_
         assert len(local.requests) == 1 and len(api.requests) == 1
         assert adv.last_block["calls"] == 0
         log = missed_bundle / "logs" / "log_exporter.log"
-        for n in range(4):  # the window changes every pass: new content, new calls, up to the cap
+        with log.open("a") as f:  # the window moved on, nothing new went wrong: the same situation
+            f.write("2026-11-20T09:58:00.000000000Z INFO retry 7 of 9\n")
+            f.write("2026-11-20T09:58:30.000000000Z INFO shipped cam4_0002.summary.json\n")
+        advise(missed_bundle, cfg, adv)
+        assert len(local.requests) == 1 and len(api.requests) == 1
+        for word in ("alpha", "beta", "gamma", "delta"):  # new errors every pass: new calls, up to the cap
             with log.open("a") as f:
-                f.write(f"2026-11-20T09:59:{n:02d}.000000000Z INFO retry {n}\n")
+                f.write(f"2026-11-20T09:59:00.000000000Z ERROR retry queue {word} is stuck\n")
             advise(missed_bundle, cfg, adv)
         assert len(api.requests) == 2
         assert any("API call cap reached (2 per hour)" in n for n in adv.last_block["notes"])
         now[0] += 3601  # an hour later the cap has room again
         with log.open("a") as f:
-            f.write("2026-11-20T10:00:00.000000000Z INFO retry again\n")
+            f.write("2026-11-20T10:00:00.000000000Z ERROR retry queue epsilon is stuck\n")
         advise(missed_bundle, cfg, adv)
         assert len(api.requests) == 3

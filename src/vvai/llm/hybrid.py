@@ -2,14 +2,17 @@
 
 Hybrid escalates to the API model when the local answer failed or was rejected (any reason), when
 its best confidence is below ``[llm.hybrid] min_confidence``, or when the rules found nothing while
-errors exist and the local model added nothing. Answers are cached by the window's content (a
-window that did not change is never asked twice) and API calls are capped per rolling hour, so a
+errors exist and the local model added nothing. Answers are cached by the window's content that the answer depends on
+(:func:`situation_key`: the rules' incidents and the distinct unexplained errors; a window where
+nothing new happened is never asked twice) and API calls are capped per rolling hour, so a
 crash loop does not call the API a hundred times. Redaction: a provider that leaves the box always
 gets pseudonymised data unless ``allow_unredacted = true`` and ``redact = false``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
@@ -23,6 +26,17 @@ from vvai.llm.signals import Signal
 from vvai.monitor.incident import Incident
 
 CACHE_SIZE = 64
+_DIGITS = re.compile(r"\d+")
+
+
+def situation_key(incidents: list[Incident], sigs: list[Signal]) -> str:
+    """What the answer depends on: the rules' incidents (key, severity, evidence) and the distinct
+    unexplained error messages, numbers masked. A crash loop repeating the same errors is the same
+    situation pass after pass (one call); a new error or a new incident is a new one."""
+    parts = sorted(f"{i.key}|{i.severity.value}|" + "|".join(sorted(_DIGITS.sub("0", e.text) for e in i.evidence))
+                   for i in incidents)
+    parts += sorted({f"{s.component}|{s.evidence.source}|{_DIGITS.sub('0', s.evidence.text)}" for s in sigs})
+    return hashlib.sha256("\n".join(parts).encode("utf-8", "replace")).hexdigest()
 
 
 @dataclass
@@ -58,15 +72,15 @@ class Hybrid:
 
     def _ask(self, provider: Any, bundle: Any, incidents: list[Incident], sigs: list[Signal],
              sources: dict[str, list[str]]) -> Outcome:
-        red = self._redactor_for(provider)
-        mapping = Pseudonyms() if red is not None else None
-        prompt = make_prompt(provider, bundle, incidents, sigs, sources, self.cfg, red, mapping)
-        key = (provider.name, prompt.key)
+        key = (provider.name, situation_key(incidents, sigs))
         hit = self._cache.get(key)
         if hit is not None:
             self._cache.move_to_end(key)
             return Outcome(hit.provider, hit.status, list(hit.accepted), list(hit.rejected), hit.healthy,
                            latency_s=0.0, cached=True, prompt=hit.prompt)
+        red = self._redactor_for(provider)
+        mapping = Pseudonyms() if red is not None else None
+        prompt = make_prompt(provider, bundle, incidents, sigs, sources, self.cfg, red, mapping)
         out = consult(provider, bundle, incidents, sigs, sources, self.cfg, redactor=red, gate=self.gate,
                       prompt=prompt, mapping=mapping)
         if out.status in ("ok", "unparsed"):  # a timeout or a server error may pass: ask again next time
