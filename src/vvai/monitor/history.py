@@ -192,6 +192,11 @@ _MIGRATIONS: dict[int, str] = {
         who TEXT NOT NULL DEFAULT ''
     );
     """,
+    6: """
+    -- vvai.api's period metrics (GET /api/v1/summary): by first detection, and the first evidence line
+    CREATE INDEX incidents_first_seen ON incidents(first_seen, category, status, resolved_at);
+    CREATE INDEX evidence_incident_ts ON evidence(incident_id, ts);
+    """,
 }
 SCHEMA_VERSION = max(_MIGRATIONS)
 
