@@ -33,6 +33,7 @@ from typing import Any
 from vvai.common.atomic import atomic_write_json, atomic_write_text, fsync_dir
 from vvai.common.errors import ConfigError, IntegrityError, VvaiError
 from vvai.common.jsonlog import now_rfc3339
+from vvai.common.redact import redact
 from vvai.models import trust
 from vvai.models.extract import ExtractLimits, ExtractResult, extract_archive, sync_tree
 from vvai.models.fetch import Download, NullProgress, ProgressSink
@@ -482,7 +483,7 @@ class ModelManager:
                              "activated_at": info.get("activated_at")}
         loc = manifest_location or st.get("manifest_source")
         if loc and compare_manifest:
-            m: dict[str, Any] = {"source": loc}
+            m: dict[str, Any] = {"source": redact(loc)}  # printed (also as --json): no credentials
             try:
                 raw = read_small(loc, FetchPolicy(max_attempts=1, connect_timeout=5, stall_timeout=5))
                 if raw is None:
@@ -494,7 +495,7 @@ class ModelManager:
                 have = {(a["filename"], a["sha256"]) for a in (act.record.get("artifacts", []) if act else [])}
                 m["active_matches"] = bool(act and act.version == manifest.version and want == have)
             except VvaiError as e:
-                m["error"] = e.message
+                m["error"] = redact(e.message)
                 m["active_matches"] = None
             out["manifest"] = m
         return out
