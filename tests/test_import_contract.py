@@ -54,6 +54,7 @@ MAY_IMPORT = {
 ALLOWED = [
     ("vvai.llm.*", "vvai.actions.gate"),  # the pure policy check "is this action allowed"
     ("vvai.llm.*", "vvai.actions.gate.*"),
+    ("vvai.llm.*", "vvai.actions.requests"),  # the pure types the gate takes (Verdict)
 ]
 #: Third-party modules a layer must never import (the monitor core is pure: no I/O clients).
 IO_LIBS = ["docker", "httpx", "sqlite3", "apprise", "urllib3", "requests", "subprocess", "boto3"]
