@@ -91,7 +91,7 @@ class JsonRecord:
     raw: str
 
 
-def _dumps(rec: Any) -> str:
+def record_line(rec: Any) -> str:
     """The line a record would have on disk: compact, as `vvai monitor capture` writes it."""
     return json.dumps(rec, ensure_ascii=False, separators=(",", ":"))
 
@@ -265,7 +265,7 @@ class Bundle:
                 bad += 1
                 continue
             name = attrs.get("com.docker.compose.service") or attrs.get("name") or ""
-            line = raw[i] if raw and i < len(raw) else _dumps(ev)
+            line = raw[i] if raw and i < len(raw) else record_line(ev)
             out.append(Event(ts=ts, type=str(ev.get("Type") or ev.get("type") or ""),
                              action=str(ev.get("Action") or ev.get("status") or ""),
                              name=self.component_name(str(name)), attrs=attrs, raw=line))
@@ -320,7 +320,7 @@ class Bundle:
             if ts is None:
                 bad += 1
                 continue
-            line = raw[i] if raw and i < len(raw) else _dumps(rec)
+            line = raw[i] if raw and i < len(raw) else record_line(rec)
             data, n = clean(rec)
             fixed += n
             if data is None:

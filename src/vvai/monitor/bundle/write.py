@@ -19,7 +19,7 @@ from typing import Any
 
 from vvai.common.atomic import atomic_write_bytes, fsync_dir
 from vvai.common.errors import VvaiError
-from vvai.monitor.bundle.types import Bundle
+from vvai.monitor.bundle.types import Bundle, record_line
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
@@ -45,7 +45,7 @@ class Parts:
 
 
 def _jsonl(items: list[dict]) -> bytes:
-    return "".join(json.dumps(i, ensure_ascii=False, separators=(",", ":")) + "\n" for i in items).encode()
+    return "".join(record_line(i) + "\n" for i in items).encode()
 
 
 def bundle_files(parts: Parts) -> dict[str, bytes]:
