@@ -64,6 +64,17 @@ class Rejected(ValueError):
     pass
 
 
+def _line_ts(source: str, text: str, lines: list[str]) -> str | None:
+    """The docker timestamp of the line quoted (container logs), as the rules' evidence carries it."""
+    if not source.startswith("logs/") or source == "logs/app.log":
+        return None
+    from vvai.monitor.timeutil import parse_ts
+
+    line = next((ln for ln in lines if text in ln), "")
+    head = line.partition(" ")[0]
+    return head if head and parse_ts(head) is not None else None
+
+
 def _text(v: Any, name: str) -> str:
     if not isinstance(v, str) or not v.strip():
         raise Rejected(f"{name} missing or not text")
@@ -118,8 +129,7 @@ def check_incident(raw: dict[str, Any], sources: dict[str, list[str]], component
             raise Rejected(f"evidence text {text[:40]!r} is shorter than {MIN_EVIDENCE_CHARS} characters")
         if not is_grounded(text, sources[src]):
             raise Rejected(f"evidence not verbatim in {src}: {text[:80]!r}")
-        ts = e.get("ts") if isinstance(e.get("ts"), str) and e["ts"] in text else None
-        ev = Evidence(source=src, ts=ts, text=text)
+        ev = Evidence(source=src, ts=_line_ts(src, text, sources[src]), text=text)
         if ev not in evidence:
             evidence.append(ev)
     actions: list[Action] = []

@@ -101,16 +101,19 @@ class OpenAICompatProvider:
         root = self.base_url[:-3] if self.base_url.endswith("/v1") else self.base_url
         probes = ([self._tokenize_url] if isinstance(self._tokenize_url, str)
                   else [f"{root}/extras/tokenize", f"{root}/tokenize"])
+        answered = False
         for url in probes:
             body = {"input": text, "model": self.model} if url.endswith("/extras/tokenize") else {"content": text}
             try:
                 r = httpx.post(url, json=body, timeout=10.0)
             except httpx.HTTPError:
-                continue
+                continue  # the server is not up (yet): ask again next time
+            answered = True
             if r.status_code == 200 and isinstance(r.json().get("tokens"), list):
                 self._tokenize_url = url
                 return len(r.json()["tokens"])
-        self._tokenize_url = False
+        if answered:
+            self._tokenize_url = False  # the server has no tokenizer endpoint: estimate from now on
         return None
 
     def close(self) -> None:
