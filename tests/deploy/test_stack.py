@@ -22,6 +22,7 @@ import subprocess
 import time
 import urllib.request
 import uuid
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -70,6 +71,14 @@ def _wait(what: str, cond, timeout_s: float, every: float = 1.0):
         time.sleep(every)
 
 
+def _ts(value: str) -> datetime:
+    """An engine timestamp (RFC 3339, up to nanoseconds, trailing zeros trimmed) as a datetime."""
+    m = re.match(r"(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$", value)
+    assert m, value
+    frac = (m.group(2) or "0")[:6].ljust(6, "0")
+    return datetime.fromisoformat(f"{m.group(1)}.{frac}{m.group(3).replace('Z', '+00:00')}")
+
+
 def _metrics(port: str) -> str:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
         return r.read().decode()
@@ -115,7 +124,7 @@ def test_stack_builds_comes_up_healthy_works_and_goes_away(tmp_path):
                 _wait("every long-running service running",
                       lambda: all(container(s)["State"]["Status"] == "running" for s in LONG_RUNNING), 60)
                 summ = container("scene_summarizer")
-                assert summ["State"]["StartedAt"] > sync["State"]["FinishedAt"], "summarizer started before the sync"
+                assert _ts(summ["State"]["StartedAt"]) > _ts(sync["State"]["FinishedAt"]), "summarizer started first"
                 assert (root / "models" / "active").is_symlink()
 
             with timer.step("healthy"):
