@@ -6,13 +6,9 @@ from datetime import timedelta
 from .. import tools
 from ..events import die_sequence
 from ..flow import EXP, SCAN, SUMM, Flow
+from .common import p50 as _p50
 from .crashes import banner, crash_events, crash_times, restarts_fn
 from .registry import DANGEROUS, restart_others, variant
-
-
-def _p50(site):
-    return site.b.meta["benchmarks"]["scene_summarizer"]["p50_processing_s"]
-
 
 STOP = {SCAN: "scanner_stop", SUMM: "summarizer_stop", EXP: "exporter_stop"}
 

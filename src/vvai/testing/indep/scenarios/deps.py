@@ -5,12 +5,9 @@ from datetime import timedelta
 
 from .. import timefmt, tools
 from ..flow import EXP, SUMM, Flow
+from .common import p50 as _p50
 from .crashes import banner, crash_events, crash_times, restarts_fn
 from .registry import DANGEROUS, restart_others, variant
-
-
-def _p50(site):
-    return site.b.meta["benchmarks"]["scene_summarizer"]["p50_processing_s"]
 
 
 def _redis_shutdown(site, t):

@@ -5,11 +5,8 @@ from datetime import timedelta
 
 from .. import history, naming, tools
 from ..flow import EXP, SCAN, SUMM, Flow, Video
+from .common import p50 as _p50
 from .registry import variant
-
-
-def _p50(site):
-    return site.b.meta["benchmarks"]["scene_summarizer"]["p50_processing_s"]
 
 
 def _warn_noise(site, f):

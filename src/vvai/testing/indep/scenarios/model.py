@@ -5,11 +5,8 @@ from datetime import timedelta
 
 from .. import naming, tools
 from ..flow import SUMM, Flow
+from .common import p50 as _p50
 from .registry import DANGEROUS, restart_others, variant
-
-
-def _p50(site):
-    return site.b.meta["benchmarks"]["scene_summarizer"]["p50_processing_s"]
 
 
 def _model_change(site, t, lg, level="info"):
