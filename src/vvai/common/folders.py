@@ -19,6 +19,8 @@ import re
 PROTECTED_FOLDERS: tuple[str, ...] = ("input", "processed")
 CLEANABLE_FOLDERS: tuple[str, ...] = ("corrupted", "logs")
 SHIPPED_ONLY_FOLDERS: tuple[str, ...] = ("processed",)
+#: What ``vvai pipeline cleanup`` looks at unless told otherwise.
+CLEANUP_COMMAND_FOLDERS: tuple[str, ...] = SHIPPED_ONLY_FOLDERS + CLEANABLE_FOLDERS
 #: Files of logs/ a cleanup may delete: ``app.log.1``, ``app.log.2.gz``, ``app.log-20260101``.
 ROTATED_LOG = re.compile(r"\.log\.\d+(\.gz)?$|\.log-\d{8}.*$|\.log\.gz$")
 

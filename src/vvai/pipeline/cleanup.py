@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from vvai.common.errors import ConfigError
-from vvai.common.folders import CLEANABLE_FOLDERS, PROTECTED_FOLDERS, ROTATED_LOG, SHIPPED_ONLY_FOLDERS
+from vvai.common.folders import CLEANUP_COMMAND_FOLDERS, PROTECTED_FOLDERS, ROTATED_LOG, SHIPPED_ONLY_FOLDERS
 from vvai.common.hashing import sha256_file
 from vvai.common.jsonlog import JsonLineLogger
 from vvai.common.sizes import parse_size
@@ -41,7 +41,7 @@ COMPONENT = "cleanup"
 # The one list of what may be cleaned lives in vvai.common.folders (the monitor and the executor
 # read it too). processed/ is also listed here because the operator's command may clean it, but
 # only of files the exporter confirmed shipped (see ``require_shipped``).
-DEFAULT_FOLDERS = SHIPPED_ONLY_FOLDERS + CLEANABLE_FOLDERS
+DEFAULT_FOLDERS = CLEANUP_COMMAND_FOLDERS
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from rich.markup import escape as esc
 
 from vvai.common.cliguard import guarded
 from vvai.common.errors import ConfigError, IntegrityError, VvaiError
+from vvai.common.folders import CLEANUP_COMMAND_FOLDERS
 from vvai.common.redact import redact
 
 app = typer.Typer(no_args_is_help=True)
@@ -137,7 +138,7 @@ def cleanup(
     root: str = typer.Option(None, "--root", help=ROOT_HELP),
     max_age_days: float = typer.Option(None, "--max-age-days", help="Delete files older than this."),
     max_total_size: str = typer.Option(None, "--max-total-size", help="Delete oldest until under, e.g. 20G."),
-    folders: str = typer.Option(",".join(("processed", "corrupted", "logs")), help="Comma-separated folders."),
+    folders: str = typer.Option(",".join(CLEANUP_COMMAND_FOLDERS), help="Comma-separated folders."),
     include_unshipped: bool = typer.Option(
         False, "--include-unshipped", help="Also delete processed files the exporter has not confirmed."
     ),
