@@ -14,24 +14,8 @@ from vvai.monitor.config import Config, parse_config
 from vvai.monitor.diagnose.engine import Diagnoser
 from vvai.monitor.diagnose.kb import load_kb
 from vvai.runtime import build_service
-from vvai.testing.podman import BUSYBOX_IMAGE, PodmanEngine
-
-# scans /data/input in name order; a file containing POISON makes it crash (exit 1) at every start
-SCANNER_SH = r"""cd /data
-while :; do
-  for f in input/*.mp4; do
-    [ -e "$f" ] || continue
-    n=${f#input/}
-    echo "decode start: $n"
-    if grep -q POISON "$f"; then
-      echo "Traceback (most recent call last):" >&2
-      echo "ValueError: cannot decode $n: invalid NAL unit header" >&2
-      exit 1
-    fi
-    mv "$f" "processed/$n" && echo "scanned $n"
-  done
-  sleep 0.3
-done"""
+from vvai.testing.podman import PodmanEngine
+from vvai.testing.poison import compose_labels, run_poison_scanner
 
 # a site knowledge base that recommends restarting a crash-looping component (the built-in one only alerts)
 RESTART_CRASH_LOOP_KB = """format: vvai-kb/1
@@ -43,11 +27,7 @@ signatures:
 """
 
 
-def labels(project: str, service: str, depends_on: str = "") -> dict[str, str]:
-    out = {"com.docker.compose.project": project, "com.docker.compose.service": service}
-    if depends_on:
-        out["com.docker.compose.depends_on"] = depends_on
-    return out
+labels = compose_labels
 
 
 def pipeline_root(tmp_path: Path) -> Path:
@@ -101,7 +81,4 @@ def daemon(cfg: Config, kb_text: str | None = None, tmp_path: Path | None = None
 
 
 def run_scanner(client: Any, project: str, root: Path, *, restart: dict | None = None, name: str = "scanner") -> Any:
-    return client.containers.run(BUSYBOX_IMAGE, ["sh", "-c", SCANNER_SH], detach=True, name=f"{project}-{name}",
-                                 labels=labels(project, "scene_scanner"),
-                                 volumes={str(root): {"bind": "/data", "mode": "rw"}},
-                                 restart_policy=restart or {"Name": "always"})
+    return run_poison_scanner(client, project, root, restart=restart, name=name)
