@@ -35,6 +35,11 @@ RETRY_AFTER = ("ineffective", "failed", "refused")  # a new decision may be take
 DONE_UNTIL_REOPENED = ("effective", "suggested", "rejected", "expired")
 
 
+def _name(attrs: dict | None) -> str:
+    """The container's name: engine writes go by name, which is what a socket proxy's rules can match."""
+    return str((attrs or {}).get("Name") or "").lstrip("/")
+
+
 class Executor:
     def __init__(self, cfg: Config, store: Any, *, engine: EngineView | None = None, stats_provider: Any = None):
         self.cfg = cfg
@@ -168,7 +173,7 @@ class Executor:
             v = container_failing(attrs, req.category, now)
             if not v.ok and self.engine.error:
                 return False, self.engine.error, {}
-            return v.ok, (f"{req.target}: {v.reason}"), {"id": (attrs or {}).get("Id")}
+            return v.ok, (f"{req.target}: {v.reason}"), {"id": (attrs or {}).get("Id"), "name": _name(attrs)}
         if req.type == "quarantine":
             v, where_ = locate_file(self.root, self.folders, req.target)
             if v.ok and req.failures < self.policy.current().limits.min_failures:
@@ -187,7 +192,7 @@ class Executor:
                 return False, "no engine or no limit proposed", {}
             attrs = self._container(req.target)
             return attrs is not None, f"{req.target} {'exists' if attrs else 'has no container'}", {
-                "id": (attrs or {}).get("Id")}
+                "id": (attrs or {}).get("Id"), "name": _name(attrs)}
         if req.type == "rollback_model":
             return True, "model store", {}
         return False, f"{req.type} is never executed (a suggestion)", {}
@@ -195,8 +200,8 @@ class Executor:
     def _effect(self, req: Any, row: dict, pre: dict) -> dict:
         lim = self.policy.current().limits
         if req.type == "restart":
-            eng.restart(self.engine.client, pre["id"], lim.restart_timeout_s)  # type: ignore[union-attr]
-            return {"container": str(pre["id"])[:12]}
+            eng.restart(self.engine.client, pre["name"] or pre["id"], lim.restart_timeout_s)  # type: ignore[union-attr]
+            return {"container": pre["name"] or str(pre["id"])[:12]}
         if req.type == "quarantine":
             reason = {"incident_id": req.incident_id, "action_id": row["id"], "category": req.category,
                       "component": req.component, "failures": req.failures, "evidence": req.evidence,
@@ -205,7 +210,7 @@ class Executor:
         if req.type == "cleanup":
             return fx.cleanup(self.root, (req.target,), pre["budget"])
         if req.type == "suggest_limits":
-            before = eng.update_limits(self.engine.client, pre["id"],  # type: ignore[union-attr]
+            before = eng.update_limits(self.engine.client, pre["name"] or pre["id"],  # type: ignore[union-attr]
                                        mem_limit_bytes=req.mem_limit_bytes, cpus=req.cpus)
             return {"before": before, "after": {"mem_limit_bytes": req.mem_limit_bytes, "cpus": req.cpus}}
         if req.type == "rollback_model":

@@ -20,8 +20,8 @@ ENGINE_CALLS: tuple[tuple[str, str, str], ...] = (
     ("GET", "/containers/{id}/logs", "logs with timestamps"),
     ("GET", "/containers/{id}/stats", "CPU and memory samples"),
     ("GET", "/events", "die/oom/restart/health events"),
-    ("POST", "/containers/{id}/restart", "restart: only the components an incident names"),
-    ("POST", "/containers/{id}/update", "apply approved mem_limit/cpus (suggest_limits)"),
+    ("POST", "/containers/{name}/restart", "restart: only the components an incident names"),
+    ("POST", "/containers/{name}/update", "apply approved mem_limit/cpus (suggest_limits)"),
 )
 
 
@@ -37,7 +37,8 @@ def _fail(call: str, e: Exception) -> EffectorFailed:
 
 
 def restart(client: Any, container_id: str, timeout_s: int) -> None:
-    """POST /containers/{id}/restart?t=timeout_s (SIGTERM, then SIGKILL after timeout_s)."""
+    """POST /containers/{name}/restart?t=timeout_s (SIGTERM, then SIGKILL after timeout_s). By
+    name, so a socket proxy can allow exactly the stack's own containers."""
     try:
         client.api.restart(container_id, timeout=timeout_s)
     except Exception as e:  # noqa: BLE001 - docker.errors.* and transport errors alike
