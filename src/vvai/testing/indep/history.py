@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
-BUCKETS = [2, 3, 4, 5, 6.5, 8, 25, 32, 40, 50, 65]
+BUCKETS = [2.5, 4, 5, 6.5, 8, 30, 40, 55]
 
 
 def _drift(frac: float, slow: float, shape: str) -> float:
@@ -26,6 +26,8 @@ def emit(b, rng, comps: dict, slow_comp: str, slow: float, shape: str, dialect: 
          restarts: list[datetime], gaps: list[tuple[datetime, datetime]]):
     """comps: component -> baseline p50 seconds. Writes metrics for [end-7d, end) every 30 min."""
     start = end - timedelta(days=7)
+    if dialect == "histogram":   # ~15 series per component for a week: written compact to stay small
+        b.compact_json = True
     counters = {c: float(rng.randrange(0, 500)) for c in comps}
     hist = {c: [0.0] * (len(BUCKETS) + 1) for c in comps}
     hsum = {c: 0.0 for c in comps}
