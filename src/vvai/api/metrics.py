@@ -38,8 +38,8 @@ def accuracy(verdicts: list[str]) -> dict[str, Any]:
 def latest_verdicts(store: IncidentStore, since: float = 0.0) -> list[dict[str, Any]]:
     """Latest verdict per incident with its category and knowledge-base signature."""
     return db.rows(store, "SELECT i.id, i.category, i.first_seen, "
-                          "NULLIF(m.signature, '') AS signature, f.verdict "
-                          "FROM feedback f JOIN incidents i ON i.id = f.incident_id "
+                          "COALESCE(NULLIF(m.signature, ''), json_extract(i.spec, '$.signature')) AS signature, "
+                          "f.verdict FROM feedback f JOIN incidents i ON i.id = f.incident_id "
                           "LEFT JOIN incident_meta m ON m.incident_id = i.id WHERE f.id IN (SELECT MAX(id) FROM "
                           "feedback GROUP BY incident_id) AND i.first_seen >= ?", (since,))
 
