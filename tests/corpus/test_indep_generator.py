@@ -109,7 +109,7 @@ def test_each_category_has_several_dialects_and_heldout_reserves_some(dev, heldo
 def test_every_bundle_is_under_two_megabytes(split, request):
     for p in bundles(request.getfixturevalue(split)):
         size = sum(f.stat().st_size for f in p.rglob("*") if f.is_file())
-        assert size < 2 * 1024 * 1024, (p.name, size)
+        assert size < 2_000_000, (p.name, size)
 
 
 def test_the_two_splits_share_no_bundle(dev, heldout):
