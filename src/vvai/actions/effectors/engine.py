@@ -59,7 +59,13 @@ def update_limits(client: Any, container_id: str, *, mem_limit_bytes: int | None
             kwargs.update(cpu_period=100_000, cpu_quota=int(cpus * 100_000))
         if not kwargs:
             raise EffectorFailed("nothing to update: no limit proposed")
-        client.api.update_container(container_id, **kwargs)
+        try:
+            client.api.update_container(container_id, **kwargs)
+        except Exception as e:  # noqa: BLE001
+            if getattr(getattr(e, "response", None), "status_code", None) == 404:  # it was just inspected
+                raise EffectorFailed(f"the engine does not implement {call} (404; Podman before 4.6 lacks it)",
+                                     hint="apply the suggested compose snippet and recreate the service") from None
+            raise
     except EffectorFailed:
         raise
     except Exception as e:  # noqa: BLE001
