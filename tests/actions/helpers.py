@@ -15,7 +15,8 @@ T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 def incident(category: str, component: str, *, file: str | None = None, actions: list[tuple] = (),
              count: int = 0, dependents: list[str] | None = None, kind: str | None = None) -> Incident:
     kind = kind or {"poison_input": "poison_input", "dependency_failure": "dependency_down",
-                    "oom_kill": "oom_kill", "crash_loop": "crash_loop", "disk_full": "disk_full"}.get(category, category)
+                    "oom_kill": "oom_kill", "crash_loop": "crash_loop",
+                    "disk_full": "disk_full"}.get(category, category)
     attrs: dict[str, Any] = {"count": count}
     if dependents is not None:
         attrs.update(dependents=dependents, in_bundle=True)

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.actions.helpers import config, incident
 from vvai.actions import approvals, breakers, journal
 from vvai.actions.executor import Executor
 from vvai.common.errors import ConflictError, NotFoundError
 from vvai.monitor.history import IncidentStore
-from tests.actions.helpers import config, incident
 
 T = time.time()
 POLICY = {"mode": "approval", "limits": {"settle_s": 0, "approval_ttl_s": 60}}

@@ -15,7 +15,8 @@ from vvai.actions import journal
 from vvai.monitor.config import parse_config
 from vvai.runtime import build_service
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0 or shutil.which("mount") is None, reason="needs root to mount a tmpfs")
+pytestmark = pytest.mark.skipif(os.geteuid() != 0 or shutil.which("mount") is None,
+                                reason="needs root to mount a tmpfs")
 
 
 @pytest.fixture
@@ -45,7 +46,7 @@ def test_full_disk_gets_space_back_from_corrupted_only(tmp_path: Path, tmpfs: Pa
     kept = {p: p.read_bytes() for p in (root / "input" / "cam9.mp4", root / "processed" / "cam8.analytic.json")}
     u = shutil.disk_usage(root)
     assert (u.total - u.free) / u.total > 0.92, "the tmpfs must start nearly full"
-    cfg = parse_config({"pipeline": {"root": str(root)}, "engine": {"enabled": False},
+    cfg = parse_config({"pipeline": {"root": str(root)}, "engine": {"enabled": False, "components": ["scene_scanner"]},
                         "store": {"path": str(tmp_path / "monitor.db")}, "metrics": {"enabled": False},
                         "actions": {"mode": "suggest", "policy": {"cleanup": "auto"}, "limits": {"settle_s": 0}}})
     svc = build_service(cfg)

@@ -9,10 +9,10 @@ import os
 import time
 from pathlib import Path
 
+from tests.actions.helpers import config, incident
 from vvai.actions import journal
 from vvai.actions.executor import Executor
 from vvai.monitor.history import IncidentStore
-from tests.actions.helpers import config, incident
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "vvai"
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.actions.live import RESTART_CRASH_LOOP_KB, daemon, labels, make_config, wait
 from vvai.actions import journal
 from vvai.testing.podman import BUSYBOX_IMAGE, PodmanEngine
 from vvai.testing.webhook import WebhookReceiver
-from tests.actions.live import RESTART_CRASH_LOOP_KB, daemon, labels, make_config, wait
 
 pytestmark = [pytest.mark.podman, pytest.mark.slow]
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.actions.live import daemon, labels, make_config, wait
 from vvai.actions import journal
 from vvai.actions.checks import started_at
 from vvai.testing.podman import BUSYBOX_IMAGE, PodmanEngine
-from tests.actions.live import daemon, labels, make_config, wait
 
 pytestmark = [pytest.mark.podman, pytest.mark.slow]
 

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.actions.helpers import config, incident
+from tests.actions.live import labels
 from vvai.actions import approvals, journal
 from vvai.actions.checks import EngineView
 from vvai.actions.executor import Executor
 from vvai.monitor.history import IncidentStore
 from vvai.monitor.sources.docker_engine import DockerEngineSource
 from vvai.testing.podman import BUSYBOX_IMAGE, PodmanEngine
-from tests.actions.helpers import config, incident
-from tests.actions.live import labels
 
 pytestmark = [pytest.mark.podman, pytest.mark.slow]
 

@@ -5,15 +5,14 @@ recovers and scans the other files. The alert says what was done."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
 
+from tests.actions.live import daemon, make_config, run_scanner, wait
 from vvai.actions import journal
 from vvai.testing.podman import PodmanEngine
 from vvai.testing.webhook import WebhookReceiver
-from tests.actions.live import daemon, make_config, run_scanner, wait
 
 pytestmark = [pytest.mark.podman, pytest.mark.slow]
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from vvai.testing.podman import BUSYBOX_IMAGE, PodmanEngine
 from tests.actions.live import labels, pipeline_root, wait
+from vvai.testing.podman import BUSYBOX_IMAGE, PodmanEngine
 
 pytestmark = [pytest.mark.podman, pytest.mark.slow]
 

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.actions.helpers import config
+from tests.paths import SHARED
 from vvai.actions import approvals, journal
 from vvai.actions.executor import Executor
 from vvai.common.errors import ConflictError, NotFoundError
 from vvai.monitor.history import IncidentStore
-from tests.actions.helpers import config
-from tests.paths import SHARED
 
 EXAMPLES = SHARED / "spec" / "examples"
 

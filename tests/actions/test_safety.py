@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.actions.helpers import incident
 from vvai.actions import safety
 from vvai.actions.safety import Facts, check, restart_plan
-from tests.actions.helpers import incident
 
 FACTS = Facts(components=frozenset({"scene_scanner", "scene_summarizer", "log_exporter", "redis"}),
               depends_on={"scene_summarizer": ("redis", "scene_scanner"), "scene_scanner": ("redis",)},
@@ -39,7 +39,8 @@ def test_quarantine_only_the_named_file_and_only_with_enough_failures() -> None:
 
 def test_restart_only_the_culprit() -> None:
     inc = incident("crash_loop", "scene_scanner", count=5)
-    assert restart_plan(inc, "scene_scanner", FACTS) == (restart_plan(inc, "scene_scanner", FACTS)[0], ["scene_scanner"])
+    verdict, order = restart_plan(inc, "scene_scanner", FACTS)
+    assert verdict.ok and order == ["scene_scanner"]
     for hostile in ("log_exporter", "*", "all", "", None, "scene_scanner;rm -rf /"):
         v, order = restart_plan(inc, hostile, FACTS)
         assert not v.ok and order == [] and "not the incident's culprit" in v.reason

@@ -32,10 +32,10 @@ def expire_due(store: Any, now: float | None = None) -> list[dict[str, Any]]:
     now = time.time() if now is None else now
     out = []
     for row in journal.select(store, status=("pending",)):
-        if row.get("expires") is not None and row["expires"] <= now:
-            if journal.transition(store, row["id"], "expired", expect=("pending",), now=now,
-                                  reason=f"no decision within the approval TTL (was: {row['reason']})"):
-                out.append(journal.get(store, row["id"]) or row)
+        due = row.get("expires") is not None and row["expires"] <= now
+        if due and journal.transition(store, row["id"], "expired", expect=("pending",), now=now,
+                                      reason=f"no decision within the approval TTL (was: {row['reason']})"):
+            out.append(journal.get(store, row["id"]) or row)
     return out
 
 

@@ -52,7 +52,8 @@ def evaluate(runs: list[dict[str, Any]], limits: ActionLimits, now: float, reset
         stopped = "restarts stopped" if kind == "restart" else f"{kind or 'action'} stopped"
         return BreakerState(True, False, streak, len(recent),
                             f"breaker open: {stopped} after {streak} unhelpful run(s) in a row of {label} "
-                            f"(retry after {limits.breaker_reset_s:g} s, or reset: vvai monitor actions --reset {label})")
+                            f"(retry after {limits.breaker_reset_s:g} s, "
+                            f"or reset: vvai monitor actions --reset {label})")
     if len(recent) >= limits.max_per_hour:
         return BreakerState(False, True, streak, len(recent),
                             f"rate limit: {len(recent)} run(s) of {label} in the last hour "

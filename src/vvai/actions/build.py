@@ -7,8 +7,15 @@ from collections.abc import Callable
 from typing import Any
 
 from vvai.actions import safety, sizing
-from vvai.actions.requests import (CleanupRequest, QuarantineRequest, RestartRequest, RollbackModelRequest,
-                                   SuggestLimitsRequest, SuggestRollbackRequest, Verdict)
+from vvai.actions.requests import (
+    CleanupRequest,
+    QuarantineRequest,
+    RestartRequest,
+    RollbackModelRequest,
+    SuggestLimitsRequest,
+    SuggestRollbackRequest,
+    Verdict,
+)
 
 Stats = Callable[[str], tuple[list[dict[str, Any]], int | None, float | None]]  # samples, mem_limit, cpus
 

@@ -17,8 +17,7 @@ from typing import Any
 
 from vvai.actions import approvals, breakers, journal, sizing
 from vvai.actions.build import describe, requests_for
-from vvai.actions.checks import (EngineView, container_failing, container_stayed_up, disk, folder_bytes,
-                                 locate_file)
+from vvai.actions.checks import EngineView, container_failing, container_stayed_up, disk, folder_bytes, locate_file
 from vvai.actions.effectors import EffectorFailed
 from vvai.actions.effectors import engine as eng
 from vvai.actions.effectors import files as fx
@@ -345,7 +344,8 @@ class Executor:
                 self._executed(row, now, f"{mark}; the rollback had completed", {"pre": pre, "active": act.version})
                 return
         journal.transition(self.store, row["id"], "failed", expect=("running",), now=now, finished=now,
-                           reason=f"{mark} before it completed; not run again", result={"pre": pre, "interrupted": True})
+                           reason=f"{mark} before it completed; not run again",
+                           result={"pre": pre, "interrupted": True})
 
     def _executed(self, row: dict, now: float, why: str, result: dict) -> None:
         settle = self.policy.current().limits.settle_s

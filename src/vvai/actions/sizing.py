@@ -64,7 +64,7 @@ def suggest_limits(component: str, samples: list[dict[str, Any]], mem_limit: int
         basis = max(p95 / 100.0, cpus * 0.9 if cpus and p95 / 100.0 >= 0.85 * cpus else 0.0)
         new_cpus = round(max(0.25, math.ceil(basis * HEADROOM * 4) / 4), 2)
     out["proposed_mem_limit_bytes"], out["proposed_cpus"] = new_mem, new_cpus
-    lines = [f"services:", f"  {component}:"]
+    lines = ["services:", f"  {component}:"]
     if new_mem:
         lines.append(f"    mem_limit: {new_mem >> 20}m")
     if new_cpus:

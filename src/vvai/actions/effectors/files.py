@@ -50,7 +50,8 @@ def quarantine(src_dir: Path, corrupted: Path, name: str, reason: dict[str, Any]
         except FileNotFoundError:
             raise EffectorFailed(f"{src_dir.name}/{name} no longer exists") from None
         if stat.S_ISLNK(st.st_mode) or not stat.S_ISREG(st.st_mode):
-            raise EffectorFailed(f"refusing to move {src_dir.name}/{name}: not a regular file (symlinks are never moved)")
+            raise EffectorFailed(f"refusing to move {src_dir.name}/{name}: not a regular file "
+                                 "(symlinks are never moved)")
         dst = name
         for i in range(1, 1000):
             try:
