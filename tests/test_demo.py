@@ -39,3 +39,21 @@ def test_demo_runs_the_whole_system_and_diagnoses_the_fault_it_finds(tmp_path: P
     settings = DetectorSettings(export_min_failures=3, export_min_minutes=0.02)
     offline = Diagnoser(settings=settings).diagnose(load_bundle(work / "incident-bundle"))
     assert {(i.category, i.component) for i in offline} == {("export_failure", "log_exporter")}
+    # ...and the repair step: the poison input is quarantined by the executor under an auto policy, the
+    # plan printed first, the outcome after; the scanner went on with the other files
+    from vvai.testing.podman import podman_available
+
+    if podman_available():
+        assert "skipped: this step needs Podman" in out
+        return
+    box = work / "repair-box"
+    flat = " ".join(out.split())  # rich wraps long lines at 80 columns
+    assert "plan: quarantine cam7_0001.mp4 -> auto (policy: quarantine=auto)" in flat, out[-3000:]
+    plan_at = flat.index("plan: quarantine cam7_0001.mp4 -> auto (policy: quarantine=auto)")
+    assert flat.index("executor: quarantine cam7_0001.mp4 effective") > plan_at
+    assert (box / "corrupted" / "cam7_0001.mp4").is_file()
+    assert json.loads((box / "corrupted" / "cam7_0001.mp4.reason.json").read_text())["failures"] >= 3
+    assert sorted(p.name for p in (box / "processed").iterdir()) == ["cam7_0002.mp4", "cam7_0003.mp4"]
+    assert "Actions: quarantine cam7_0001.mp4: effective" in " ".join(out.replace("│", " ").split())
+    rows = sqlite3.connect(work / "repair.db").execute("select type, target, status from actions").fetchall()
+    assert rows == [("quarantine", "cam7_0001.mp4", "effective")]

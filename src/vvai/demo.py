@@ -8,6 +8,10 @@
 3. Self-monitor: the exporter's storage is unreachable (a closed local port), so exports keep
    failing; one monitor pass over the live folders and logs diagnoses it, with evidence, and
    stores the incident in SQLite.
+4. Repair (needs Podman, which install.sh installs; skipped otherwise): a poison input makes a
+   scanner-like container crash at every start; the executor's plan is printed, then the monitor
+   quarantines the file by itself (policy ``quarantine = "auto"``), the scanner goes on with the
+   other files, and the alert says what was done.
 
 The demo's monitor thresholds are shortened (seconds instead of minutes) so the fault shows
 within the demo; everything else is the defaults.
@@ -43,6 +47,7 @@ def run_demo(workdir: str | None) -> None:
     _model_lifecycle(work, models)
     _pipeline(root, models, work)
     _monitor(root, work)
+    _repair(work)
     console.print()
     console.print(f"[bold green]done.[/] Everything is under {work}: try "
                   f"[bold]vvai model status --root {models}[/] or "
@@ -171,3 +176,103 @@ def _monitor(root: Path, work: Path) -> None:
         text = body.get("message", json.dumps(body)) if isinstance(body, dict) else str(body)
         console.print(Panel(text[:1500], title=f"alert received by the webhook: {body.get('title', '')[:60]}"
                             if isinstance(body, dict) else "alert received by the webhook"))
+
+
+def _repair(work: Path) -> None:
+    import threading
+
+    from vvai.actions import journal
+    from vvai.actions.plan import plan
+    from vvai.monitor.bundle import load_bundle
+    from vvai.monitor.capture import capture_bundle
+    from vvai.monitor.config import parse_config
+    from vvai.monitor.diagnose.engine import Diagnoser
+    from vvai.runtime import build_service
+    from vvai.testing.podman import PodmanEngine, podman_available
+    from vvai.testing.poison import run_poison_scanner, write_inputs
+    from vvai.testing.webhook import WebhookReceiver
+
+    _step("4. repair: a poison input crashes the scanner at every start")
+    reason = podman_available()
+    if reason:
+        console.print(f"[yellow]skipped[/]: this step needs Podman ({reason}); ./install.sh installs it")
+        return
+    engine_dir = Path(tempfile.mkdtemp(prefix="vvai-pm-"))  # short: unix socket paths are limited to 108 bytes
+    engine = PodmanEngine(engine_dir)
+    try:
+        engine.start()
+    except Exception as e:  # noqa: BLE001 - an engine that cannot start here: the rest of the demo stands
+        engine.stop()
+        shutil.rmtree(engine_dir, ignore_errors=True)
+        console.print(f"[yellow]skipped[/]: Podman cannot start here: {e}")
+        return
+    hook = WebhookReceiver().start()
+    box = work / "repair-box"
+    for d in ("input", "processed", "corrupted", "logs"):
+        (box / d).mkdir(parents=True, exist_ok=True)
+    poison, good = "cam7_0001.mp4", ["cam7_0002.mp4", "cam7_0003.mp4"]
+    write_inputs(box, poison, good)
+    try:
+        cfg = parse_config({
+            "monitor": {"host": "demo-edge", "window_s": 600, "interval_s": 1, "min_pass_gap_s": 0.3},
+            "pipeline": {"root": str(box)},
+            "engine": {"socket": engine.socket_url, "compose_project": "vvdemo", "stats_interval_s": 5},
+            "alerts": {"urls": [hook.apprise_url("vvai")], "resolve_after_s": 3600},
+            "store": {"path": str(work / "repair.db")}, "metrics": {"enabled": False},
+            "actions": {"mode": "suggest", "policy": {"quarantine": "auto"}, "limits": {"settle_s": 3}},
+        }, name="demo repair config")
+        client = engine.docker_client()
+        ct = run_poison_scanner(client, "vvdemo", box, startup_s=2.5)  # it loads its model first
+        deadline, crashes = time.monotonic() + 90, 0
+        while time.monotonic() < deadline and crashes < 3:
+            time.sleep(0.5)
+            crashes = ct.logs(stdout=False, stderr=True).count(b"ValueError: cannot decode")
+        console.print(f"scene_scanner (restart: always) crashed {crashes} times in a row "
+                      f"on input/{poison}; {len(good)} good videos wait behind it")
+        diagnoser, actions = Diagnoser(settings=cfg.detector_settings()), []
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline:  # until the crashes name the file they were working on
+            shutil.rmtree(work / "repair-bundle", ignore_errors=True)
+            bundle = load_bundle(capture_bundle(cfg, 120, work / "repair-bundle")[0])
+            actions = plan(bundle, [i for i in diagnoser.diagnose(bundle) if i.category != "healthy"], cfg)["actions"]
+            if any(a["type"] == "quarantine" for a in actions):
+                break
+            time.sleep(2)
+        for a in actions:
+            console.print(f"plan: {a['type']} {a['target'] or ''} -> {a['decision']} ({a['reason']})", markup=False)
+        svc = build_service(cfg)
+        ready = threading.Event()
+        t = threading.Thread(target=svc.run, kwargs={"serve_metrics": False, "ready": ready}, daemon=True)
+        t.start()
+        ready.wait(30)
+        row: dict | None = None
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            rows = [r for r in journal.select(svc.store, type="quarantine") if r["status"] not in ("queued", "running",
+                                                                                                   "executed")]
+            if rows:
+                row = rows[0]
+                break
+            time.sleep(0.2)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not any(f"quarantine {poison}: effective" in str(r.body)
+                                                      for r in hook.received):
+            time.sleep(0.1)
+        svc.stop()
+        t.join(30)
+        svc.store.close()
+        ct.reload()
+        if row is None:
+            console.print("[red]the executor did not finish the quarantine in time[/]")
+            return
+        mark = "[green]✓[/]" if row["status"] == "effective" else "[red]✗[/]"
+        console.print(f"{mark} executor: quarantine {poison} {row['status']} ({row['reason']}); "
+                      f"{(row['result'] or {}).get('moved_to')} + reason file")
+        done = sorted(p.name for p in (box / "processed").iterdir())
+        console.print(f"scene_scanner is {ct.attrs['State']['Status']} and went on: processed/ = {', '.join(done)}")
+        for msg in [r for r in hook.received if "quarantine" in str(r.body.get("message", ""))][-1:]:
+            console.print(Panel(msg.body["message"][:1500], title=f"alert: {msg.body.get('title', '')[:60]}"))
+    finally:
+        hook.stop()
+        engine.stop()
+        shutil.rmtree(engine_dir, ignore_errors=True)
