@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from tests.monitor.test_bundle_builders import app, build, dts, meta, snap, ts
-from vvai.monitor.detect import diskspace, integrity, performance
+from vvai.monitor.detect import diskspace, exporter, integrity, performance
 from vvai.monitor.detect.context import Context
 from vvai.monitor.detect.settings import DetectorSettings
 from vvai.monitor.diagnose.engine import Diagnoser
@@ -112,3 +112,38 @@ def test_no_degradation_when_the_same_service_just_has_twice_the_work_or_is_stea
     m = meta(7 * 24 * 60, benchmarks={"scene_summarizer": {"p50_processing_s": 4.0}})
     assert performance.detect(_ctx(build(m, metrics=_histogram(7, 4, 1.4, volume_factor=2.0)))) == []
     assert performance.detect(_ctx(build(m, metrics=_histogram(7, 4, 1.0)))) == []
+
+
+def test_a_summary_line_of_a_verifier_is_not_a_mismatch_of_the_log_itself():
+    log = "# verifier run\nOK        rec_001064.mkv\n# 1 checked, 0 mismatched\n"
+    assert integrity.detect(_ctx(build(files={"verify.log": log.encode()}))) == []
+
+
+def test_redis_misconf_quoted_by_a_client_that_does_not_name_redis_is_redis_disk_full():
+    logs = {"redis": [f"{dts(10 + k)} 1:M 20 Nov 2026 09:1{k}:00.000 # Opening the temp file for AOF rewrite "
+                      "failed: No space left on device" for k in range(3)],
+            "scene_summarizer": [f"{dts(11 + k)} WARNING:exporter:job state not saved (error=\"MISCONF Errors "
+                                 "writing to the AOF file: No space left on dev\")" for k in range(6)]}
+    f = diskspace.detect(_ctx(build(_redis_meta(), logs=logs, pipeline=[snap(0), snap(50)])))
+    assert [(x.kind, x.component) for x in f] == [("disk_full", "redis")]
+
+
+def test_a_new_compose_configuration_with_the_same_image_is_a_deployment():
+    from tests.monitor.test_bundle_builders import event
+    from vvai.monitor.detect import deploy
+
+    old, new = "3fc7b574bfff50cb31d0", "4b5ff8052e3ed3038ac8"
+    evs = [event(1, "start", "scene_summarizer", image="vv/s:2.1.0", **{"com.docker.compose.config-hash": old}),
+           event(20, "create", "scene_summarizer", image="vv/s:2.1.0", **{"com.docker.compose.config-hash": new})]
+    f = [x for x in deploy.detect(_ctx(build(events=evs))) if x.kind == "new_image"]
+    assert f and f[0].attrs["config_only"] and "config" in f[0].attrs["new_image"]
+
+
+def test_upload_retries_that_succeed_are_not_an_export_failure():
+    lines = []
+    for k, m in enumerate((5, 20, 35, 50)):
+        lines += [f"{dts(m)} level=error msg=\"upload of rec_{k}.mkv failed (attempt 1/5): connection reset\"",
+                  f"{dts(m + 0.1)} level=info msg=\"uploaded rec_{k}.mkv (120 MB)\""]
+    assert exporter.detect(_ctx(build(logs={"log_exporter": lines}))) == []
+    stuck = lines[:-1]  # the last failed upload never went through
+    assert [x.kind for x in exporter.detect(_ctx(build(logs={"log_exporter": stuck})))] == ["export_errors"]

@@ -285,7 +285,7 @@ class IncidentStore:
     def upsert(self, incident: Any, now: float | None = None) -> Change:
         """Record that ``incident`` (an ``Incident``) is present in this pass."""
         now = time.time() if now is None else now
-        spec = incident.to_spec()
+        spec = {**incident.to_spec(), "signature": getattr(incident, "signature", "")}  # kept for the console
         key = incident.key
         sev = severity_name(incident.severity)
         with self._tx():

@@ -14,6 +14,9 @@ MODEL_ERR_RE = re.compile(
     r"model|gguf|ggml|llama|tensor|quantiz|weights|checkpoint|tokenizer|inference|onnx", re.IGNORECASE)
 
 
+CONFIG_HASH = "com.docker.compose.config-hash"
+
+
 def _image_changes(ctx: Context) -> list[Finding]:
     out = []
     pulls = [e for e in ctx.bundle.events if e.type == "image" and e.action in ("pull", "tag", "load")]
@@ -22,7 +25,19 @@ def _image_changes(ctx: Context) -> list[Finding]:
         if not evs:
             continue
         old = evs[0].image
+        old_cfg = evs[0].attrs.get(CONFIG_HASH)
         for e in evs[1:]:
+            new_cfg = e.attrs.get(CONFIG_HASH)
+            if e.image == old and old_cfg and new_cfg and new_cfg != old_cfg and e.action in ("create", "start"):
+                # same image, new compose configuration (environment, command, mounts): a deployment too
+                out.append(Finding(kind="new_image", component=comp, ts=e.ts, severity=Severity.info,
+                                   evidence=[ev_event(e)],
+                                   summary=f"{comp} redeployed with a new configuration "
+                                           f"({old_cfg[:8]} -> {new_cfg[:8]})",
+                                   attrs={"old_image": f"{old} (config {old_cfg[:12]})",
+                                          "new_image": f"{e.image} (config {new_cfg[:12]})",
+                                          "deployed_at": e.ts, "config_only": True}))
+                break
             if e.image != old:
                 pull = next((p for p in pulls if p.attrs.get("name") == e.image or p.raw.find(str(e.image)) >= 0), None)
                 ev = ([ev_event(pull)] if pull else []) + [ev_event(e)]

@@ -78,8 +78,13 @@ def _enospc(ctx: Context) -> dict[str, list[tuple]]:
     own: dict[str, list[tuple]] = {}
     reported: dict[str, list[tuple]] = {}
 
+    redis = [c for c in comps if "redis" in c.lower() or "redis" in str(getattr(ctx.bundle.components.get(c),
+                                                                                  "image", "") or "").lower()]
+
     def owner(text: str, comp: str) -> str:
         others = [c for c in comps if c != comp and _mentions(text, c)]
+        if not others and "MISCONF" in text and redis and comp not in redis:
+            others = redis  # MISCONF is redis's own error, quoted by its client
         return others[0] if others else comp
 
     for comp in comps:

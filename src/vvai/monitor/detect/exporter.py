@@ -6,8 +6,10 @@ error counter. Retried transient warnings do not count: only errors repeating ov
 
 from __future__ import annotations
 
+import re
+
 from vvai.monitor.detect.context import Context
-from vvai.monitor.detect.errorlines import NETWORK_RE
+from vvai.monitor.detect.errorlines import NETWORK_RE, is_error_line
 from vvai.monitor.detect.evidence import ev_record
 from vvai.monitor.incident import Finding, Severity
 
@@ -17,6 +19,26 @@ def _metric(ctx: Context, name: str, comp: str, **labels: str) -> list:
             and (r.data.get("labels") or {}).get("component") == comp
             and all((r.data.get("labels") or {}).get(k) == v for k, v in labels.items())
             and isinstance(r.data.get("value"), int | float)]
+
+
+SHIPPED_RE = re.compile(r"\b(uploaded|shipped|exported|delivered|upload (ok|complete|succeeded)|put object|"
+                        r"stored|copied to|synced)\b", re.IGNORECASE)
+
+
+def _recovered(ctx: Context, comp: str, errs: list) -> bool:
+    """Retries that succeed: after the last failure the exporter ships again, and every file a
+    failure named was shipped after that failure. That is the storage working, not an outage."""
+    ok = [(ln.ts, ln.text) for ln in ctx.bundle.log_lines(comp)
+          if ln.ts and SHIPPED_RE.search(ln.text) and not is_error_line(ln.text)]
+    ok += [(r.ts, r.raw) for r in ctx.bundle.app_log if r.component == comp and r.ts
+           and r.level not in ("ERROR", "CRITICAL", "FATAL") and SHIPPED_RE.search(r.msg)]
+    after_last = [text for ts, text in ok if ts > errs[-1].ts]
+    if not after_last:
+        return False
+    for e in errs:
+        if e.file and not any(ts > e.ts and e.file in text for ts, text in ok):
+            return False
+    return any(e.file for e in errs) or len(after_last) >= 3
 
 
 def detect(ctx: Context) -> list[Finding]:
@@ -31,6 +53,8 @@ def detect(ctx: Context) -> list[Finding]:
         ok_inc = ok_metric[-1].data["value"] - ok_metric[0].data["value"] if len(ok_metric) > 1 else 0
         if not errs and metric_fail and metric_fail < 0.1 * ok_inc:
             metric_fail = 0  # a few failed objects among many shipped: retries, not an outage
+        if errs and _recovered(ctx, comp, errs):
+            continue  # transient: every failed shipment went through on a retry
         failures = max(len(errs), metric_fail)
         span = (errs[-1].ts - errs[0].ts).total_seconds() / 60 if len(errs) > 1 else 0
         if failures < s.export_min_failures or (errs and span < s.export_min_minutes):

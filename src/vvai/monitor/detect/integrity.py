@@ -14,7 +14,8 @@ from vvai.monitor.incident import Evidence, Finding, Severity
 MISMATCH_RE = re.compile(
     r"mismatch|checksum (error|failed)|hash (differs|does not match)|bad signature|signature (invalid|failed|"
     r"verification failed)|invalid signature|tamper|FAILED|MODIFIED|CORRUPT", re.IGNORECASE)
-OK_RE = re.compile(r"\b(0|no) (mismatch|mismatches|failures?)\b|all .*\b(ok|match)\b", re.IGNORECASE)
+OK_RE = re.compile(r"\b(0|no|zero) (mismatch\w*|failures?|failed|errors?|invalid)\b|all .*\b(ok|match)\b",
+                   re.IGNORECASE)
 
 
 MODEL_FILE_RE = re.compile(r"\.(gguf|ggml|bin|safetensors|onnx|pt|pth|ckpt|model|tflite|tokenizer\.json)$|"
@@ -78,8 +79,8 @@ def detect(ctx: Context) -> list[Finding]:
             if MISMATCH_RE.search(line) and not OK_RE.search(line):
                 f = file_named(ctx, line)
                 ev = ev_file(name, text, line.strip()[:200])
-                if ev:
-                    bad.append(((f or name).rsplit("/", 1)[-1], ev))
+                if ev and f and f != name:  # a summary line names no file: it is not a mismatch of one
+                    bad.append((f.rsplit("/", 1)[-1], ev))
     log_hits = []
     for comp in ctx.bundle.all_components():
         for e in ctx.all_error_text(comp):
