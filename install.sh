@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-APT_PKGS="podman runc conmon uidmap fuse-overlayfs slirp4netns busybox-static prometheus chromium chromium-driver haproxy debootstrap docker-compose"
+APT_PKGS="podman runc conmon uidmap fuse-overlayfs slirp4netns busybox-static prometheus chromium chromium-driver haproxy debootstrap docker-compose redis-server"
 if [ "${VVAI_SKIP_APT:-0}" != "1" ] && command -v apt-get >/dev/null 2>&1; then
   missing=""
   for p in $APT_PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
