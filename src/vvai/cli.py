@@ -44,14 +44,27 @@ def demo(
 
 
 def main() -> None:
+    """Run the app; every error, usage errors included, is one ``error:`` line and an exit code."""
     try:
-        app()
+        rc = typer.main.get_command(app).main(prog_name="vvai", standalone_mode=False)
+    except typer.Abort:
+        sys.stderr.write("error: interrupted\n")
+        sys.exit(130)
+    except typer.TyperException as e:  # typer's (vendored click's) usage errors: one line, not a panel
+        if type(e).__name__ == "NoArgsIsHelpError":  # a group called bare: its help, as before
+            e.show()
+            sys.exit(2)
+        ctx = getattr(e, "ctx", None)
+        where = ctx.command_path if ctx is not None else "vvai"
+        sys.stderr.write(f"error: {e.format_message()} (see {where} --help)\n")
+        sys.exit(getattr(e, "exit_code", 2))
     except VvaiError as e:
         sys.stderr.write(f"error: {e.one_line()}\n")
         sys.exit(e.exit_code)
     except KeyboardInterrupt:
         sys.stderr.write("error: interrupted\n")
         sys.exit(130)
+    sys.exit(rc if isinstance(rc, int) else 0)
 
 
 if __name__ == "__main__":
