@@ -55,3 +55,21 @@ def test_no_corpus_secret_reaches_the_webhook(tmp_path: Path, webhook: WebhookRe
     leaked = [s.name for s in SHAPES if s.secret in blob or json.dumps(s.secret)[1:-1] in blob]
     assert leaked == []
     store.close()
+
+
+def test_configured_redaction_reaches_the_alerter_of_the_daemon(tmp_path: Path, webhook: WebhookReceiver) -> None:
+    """``[redaction]`` in vvai.toml (IPs, extra patterns) is what the daemon's alerts go through."""
+    from vvai.monitor.config import parse_config
+    from vvai.monitor.service.daemon import MonitorService
+
+    cfg = parse_config({"pipeline": {"root": str(tmp_path)}, "engine": {"enabled": False},
+                        "store": {"path": str(tmp_path / "m.db")}, "metrics": {"enabled": False},
+                        "alerts": {"urls": [webhook.apprise_url("vvai")]},
+                        "redaction": {"ips": True, "extra_patterns": [r"site-[0-9]{4}"]}})
+    svc = MonitorService(cfg, sources=[])
+    inc = Incident(category="export_failure", component="log_exporter", severity="error", confidence=0.9,
+                   root_cause="cannot reach 10.20.0.15 for site-0042", actions=[Action(type="alert")])
+    assert svc.alerter.on_change(inc, svc.store.upsert(inc, 1000.0), 1000.0) == "sent"
+    raw = webhook.wait_for(1, 10)[0].raw.decode()
+    assert "10.20.0.15" not in raw and "site-0042" not in raw and "cannot reach" in raw
+    svc.store.close()

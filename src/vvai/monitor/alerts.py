@@ -84,10 +84,12 @@ class Alerter:
     """Decides, sends, and records. ``urls`` are apprise URLs (json://, form://, slack://, ...)."""
 
     def __init__(self, store: IncidentStore, urls: list[str], *, host: str, rate_limit_per_hour: int = 30,
+                 redactor: Redactor | None = None,
                  cooldown_s: float = 900.0, min_severity: str = "warning", timeout_s: float = 10.0):
         self.store = store
         self.urls = list(urls)
         self.host = host
+        self.redactor = redactor or _REDACTOR  # alerts leave the box: always redacted
         self.rate_limit_per_hour = rate_limit_per_hour
         self.cooldown_s = cooldown_s
         self.min_rank = severity_rank(min_severity) if min_severity in SEVERITIES else Severity.warning.rank
@@ -240,7 +242,7 @@ class Alerter:
 
     # -- delivery -------------------------------------------------------------------------------
     def _suppress(self, iid: int, kind: str, reason: str, spec: dict, now: float) -> str:
-        title, body = render(spec, kind, self.host)
+        title, body = render(spec, kind, self.host, redactor=self.redactor)
         self.store.record_alert(iid, kind, redact(self.urls[0]) if self.urls else "none", "suppressed", reason,
                                 title, body, ts=now)
         self.counters["suppressed"] += 1
@@ -251,7 +253,7 @@ class Alerter:
             return self._suppress(iid, kind, "no alert channel configured", spec, now)
         if self._rate_limited(now):
             return self._suppress(iid, kind, f"rate limit {self.rate_limit_per_hour}/h", spec, now)
-        title, body = render(spec, kind, self.host, previous)
+        title, body = render(spec, kind, self.host, previous, redactor=self.redactor)
         notify_type = self._notify_type(kind, spec.get("severity", "warning"))
         outcome = "sent"
         for url in self.urls:

@@ -114,6 +114,20 @@ class PrometheusConfig(_Strict):
         return v
 
 
+class RedactionConfig(_Strict):
+    """What is redacted from everything that leaves the box (alerts; the LLM's API calls). Secrets
+    (keys, tokens, passwords, private keys, e-mail, webhook URLs) always are; these add more."""
+
+    ips: bool = False
+    hostnames: bool = False
+    extra_patterns: list[str] = Field(default_factory=list)  # user regexes, run on the linear-time engine
+
+    def redactor(self) -> Any:
+        from vvai.common.redact import Redactor
+
+        return Redactor(ips=self.ips, hostnames=self.hostnames, extra_patterns=self.extra_patterns)
+
+
 class AlertsConfig(_Strict):
     urls: list[str] = Field(default_factory=list)  # apprise URLs
     min_severity: str = "warning"
@@ -164,6 +178,7 @@ class Config(_Strict):
     benchmarks: dict[str, dict[str, float]] = Field(default_factory=dict)
     model: dict[str, str] = Field(default_factory=dict)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
+    redaction: RedactionConfig = Field(default_factory=RedactionConfig)
     store: StoreConfig = Field(default_factory=StoreConfig)
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
     actions: ActionsConfig = Field(default_factory=ActionsConfig)

@@ -67,7 +67,8 @@ class MonitorService:
         self.remediator = remediator
         a = cfg.alerts
         self.alerter = Alerter(self.store, a.urls, host=cfg.monitor.host, rate_limit_per_hour=a.rate_limit_per_hour,
-                               cooldown_s=a.cooldown_s, min_severity=a.min_severity, timeout_s=a.timeout_s)
+                               cooldown_s=a.cooldown_s, min_severity=a.min_severity, timeout_s=a.timeout_s,
+                               redactor=cfg.redaction.redactor())
         self.window = RecordWindow(cfg.monitor.window_s, cfg.monitor.max_records)
         self.samples = SampleHistory(self.store)  # folders, stats, metrics over time, for capture and once
         self._wake = threading.Event()
