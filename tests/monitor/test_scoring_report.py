@@ -40,6 +40,7 @@ def test_summary_counts_confusion_false_alarms_and_calibration():
 
 
 @needs_shared(EXAMPLES)
+@needs_shared(EXAMPLES)
 def test_score_cli_json_on_the_public_examples():
     res = CliRunner().invoke(app, ["monitor", "score", str(EXAMPLES), "--json"])
     assert res.exit_code == 0, res.output
