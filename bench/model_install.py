@@ -27,12 +27,18 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "src"))
+
+
+def write_manifest(path: Path, version: str, artifacts: list[dict]) -> Path:
+    """A model_manifest.json for the benchmark's artifacts."""
+    path.write_text(json.dumps({"model_name": "BitNet-4bit-Summarizer", "version": version,
+                                "release_date": "2025-05-01", "description": "bench model", "notes": "",
+                                "artifacts": artifacts}, indent=2))
+    return path
 
 
 def _serve(path: str, sha: str, q: mp.Queue, stop: mp.Event) -> None:
-    from tests.models.httpserver import ArtifactServer
+    from vvai.testing.httpserver import ArtifactServer
 
     with ArtifactServer() as srv:
         q.put(srv.add_file("/models/big-model.gguf", path, sha256=sha))
@@ -98,8 +104,6 @@ def main() -> None:
     server.start()
     url = q.get(timeout=30)
     try:
-        from tests.models.model_helpers import write_manifest
-
         manifest = write_manifest(work / "manifest-1.0.0.json", "1.0.0", [{
             "filename": "big-model.gguf", "url": url, "sha256": sha, "size_bytes": size,
             "target_path_in_container": "/app/models/bitnet"}])
