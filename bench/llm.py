@@ -115,6 +115,7 @@ def main() -> int:
     all_lat: list[float] = []
     for corpus in corpora:
         before = len(adv.totals["latency_s"])
+        acc_before = adv.totals["accepted"]
         side = side_by_side(corpus, parse_config({"llm": cfg.llm.model_dump()}), advisor=adv)
         lat = adv.totals["latency_s"][before:]
         all_lat += lat
@@ -122,6 +123,7 @@ def main() -> int:
         print(f"\n{corpus}: {r['cases']} bundles, LLM consulted on {len(lat)}")
         print(f"  rules     : passed {r['passed']}/{r['cases']}, false alarms {r['false_alarms']}")
         print(f"  rules+LLM : passed {m['passed']}/{m['cases']}, false alarms {m['false_alarms']}, "
+              f"LLM incidents taken {adv.totals['accepted'] - acc_before}, "
               f"rejected answers {m['rejected_answers']}, calls {m['calls']}, prompt tokens {m['prompt_tokens']} "
               f"({m['prompt_tokens'] / max(1, m['calls']):.0f}/call), completion tokens {m['completion_tokens']}")
         if lat:
