@@ -85,9 +85,9 @@ def disk_full_redis(box: Box, samples: Path) -> list[dict]:
             extra_volumes={str(data): {"bind": "/data", "mode": "rw"}})
     kit.wait_for(lambda: kit.port_open(port), 30, 0.3, "redis")
     kit.quiet_stack(box, skip=("scene_summarizer",))
-    script = (f"i=0; while :; do i=$((i+1)); out=$(redis-cli -p {port} RPUSH vv:jobs "
-              "\"{\\\"analytic\\\": \\\"cam2_$i.analytic.json\\\", \\\"pad\\\": \\\"$(head -c 3000 /dev/zero | tr '\\0' x)\\\"}\" 2>&1); "
-              "case \"$out\" in *MISCONF*|*ERR*) echo \"queue job cam2_$i failed: $out\"; sleep 2;; esac; sleep 0.01; done")
+    script = (f"i=0; while :; do i=$((i+1)); pad=$(head -c 3000 /dev/urandom | base64 -w0); "
+              f"out=$(redis-cli -p {port} RPUSH vv:jobs \"cam2_$i.analytic.json $pad\" 2>&1); "
+              "case \"$out\" in *MISCONF*|*ERR*) echo \"queue job cam2_$i failed: $out\"; sleep 2;; esac; done")
     box.run("scene_summarizer", ["sh", "-c", script], image=kit.rig.HOSTPY_IMAGE, hostpy=True, mem_limit="256m",
             restart="on-failure", retries=5, depends_on=("redis",))
     wait_for(lambda: _logs_have(box, "scene_summarizer", "MISCONF"), 70, 1, "MISCONF in the summarizer's log")

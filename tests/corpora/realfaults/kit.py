@@ -105,7 +105,11 @@ def build_tag(box: Box, tag: str, files: dict[str, str], base: str = rig.HOSTPY_
     for name, text in files.items():
         (ctx / name).write_text(text)
     (ctx / "Containerfile").write_text(f"FROM {base}\n" + "".join(f"COPY {n} /opt/svc/{n}\n" for n in files))
-    box.engine.podman("build", "--network", "none", "-t", tag, str(ctx), timeout=120)
+    box.engine.podman("build", "--network", "none", "-t", tag + "-build", str(ctx), timeout=120)
+    # podman 4.3's build (buildah) logs no image event; the release step tags it, as a pull would
+    repo, version = tag.rsplit(":", 1)
+    box.client.images.get(tag + "-build").tag(repo, version)
+    box.engine.podman("untag", tag + "-build", tag + "-build")
     box.images.append(tag)
     return tag
 

@@ -11,7 +11,7 @@ conn = socket.create_connection((host, port), timeout=3)
 f = conn.makefile("rb")
 print("connected to job queue", flush=True)
 while True:
-    conn.sendall(b"*3\r\n$5\r\nBRPOP\r\n$8\r\nvv:jobs\r\n$1\r\n2\r\n")
+    conn.sendall(b"*3\r\n$5\r\nBRPOP\r\n$7\r\nvv:jobs\r\n$1\r\n2\r\n")
     reply = f.readline()
     if not reply:
         raise ConnectionError(f"redis at {host}:{port} closed the connection")
