@@ -14,6 +14,7 @@ import os
 import shutil
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -80,12 +81,43 @@ class Timer:
         return ", ".join(f"{k} {v} s" for k, v in self.steps.items())
 
 
+class HealthTicker:
+    """Runs every container's health check each ``interval_s`` (``podman healthcheck run``).
+
+    Podman schedules health checks with systemd timers; without systemd (as here) they never run,
+    State.Health stays "starting" and no health_status event is emitted. This plays the timer.
+    """
+
+    def __init__(self, engine: PodmanEngine, names: list[str], interval_s: float = 5.0):
+        self.engine, self.names, self.interval_s = engine, names, interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="health-ticker", daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for name in self.names:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    subprocess.run(["podman", "healthcheck", "run", name], env=self.engine.env,
+                                   capture_output=True, timeout=60, cwd=self.engine.workdir)
+            self._stop.wait(self.interval_s)
+
+    def start(self) -> HealthTicker:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=90)
+
+
 def build_images(engine: PodmanEngine, log: Path, timeout_s: float = 900) -> None:
     with open(log, "wb") as out:
         r = subprocess.run([str(DEPLOY / "build-images.sh"), "--podman-root", str(engine.root)], stdout=out,
                            stderr=subprocess.STDOUT, timeout=timeout_s, cwd=PROJECT)
     if r.returncode != 0:
         raise RuntimeError(f"build-images.sh failed ({r.returncode}): {log.read_text()[-3000:]}")
+    engine.podman("image", "prune", "-f")  # earlier builds' untagged layers: keep the cached storage bounded
 
 
 def stack_env(engine: PodmanEngine, root: Path, stack: str, **extra: str) -> dict[str, str]:

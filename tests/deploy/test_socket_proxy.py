@@ -10,6 +10,7 @@ Podman's native API, and paths that try to smuggle a name past the allow-list.
 from __future__ import annotations
 
 import os
+import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -149,6 +150,10 @@ def test_everything_else_is_refused_and_does_not_happen(stack):
                          ("PUT", f"/v1.41/containers/{names['scanner']}/archive"), ("GET", "/v1.41/system/df")]:
         r = api.request(method, api.base_url + path, timeout=10)  # raw calls the SDK would not make
         assert r.status_code == 403, f"{method} {path} -> {r.status_code}"
+
+    log = stack["proxy"].log.read_text()
+    assert re.search(r' 403 .*"POST (/v[0-9.]+)?/containers/create', log), "refusals are not logged"
+    assert not re.search(r'"GET (/v[0-9.]+)?/containers/json', log), "successful calls are logged (dontlog-normal)"
 
     assert {c.id for c in raw.containers.list(all=True)} == ids_before, "a container was created or removed"
     assert {i.id for i in raw.images.list()} == images_before, "an image was pulled or removed"

@@ -5,10 +5,10 @@ $VV_DEPLOY_PODMAN_ROOT (default /var/tmp/vvai-deploy-podman), brings the stack u
 docker-compose against Podman's Docker API, and checks that:
 - the one-shot model_sync finished (exit 0) before the summarizer started, and installed the model;
 - every long-running service is running and its health check passes (Podman runs health checks
-  from systemd timers, absent here, so the test runs each one with `podman healthcheck run`);
+  from systemd timers, absent here, so a HealthTicker runs them with `podman healthcheck run`);
 - the pipeline works inside the stack: sample videos are scanned, summarized and shipped to the
   local S3 store; the monitor reads the engine through the proxy (stats records) and none of its
-  calls is refused there (no 403 in the proxy's log);
+  calls is refused there (the proxy logs every refusal: no 403 in its log);
 - least privilege holds: only the proxy mounts the raw engine socket, the monitor's root
   filesystem and pipeline mount are read-only, the models are read-only outside model_sync;
 then tears everything down by id. Step times are printed (pytest -s).
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import time
 import urllib.request
 import uuid
@@ -29,6 +28,7 @@ import pytest
 
 from tests.deploy.stackrun import (
     LONG_RUNNING,
+    HealthTicker,
     Timer,
     build_images,
     cached_engine,
@@ -109,6 +109,7 @@ def test_stack_builds_comes_up_healthy_works_and_goes_away(tmp_path):
             build_images(engine, tmp_path / "build.log")
         env = stack_env(engine, root, stack, VV_EXPORT_INTERVAL="3", VV_SCANNER_MEM="1g", VV_SUMMARIZER_MEM="1g")
         client = engine.docker_client()
+        ticker = HealthTicker(engine, [f"{stack}_{s}" for s in LONG_RUNNING], interval_s=2)
         try:
             with timer.step("up"):
                 r = compose(cmd, project, env, "up", "-d", log=log)
@@ -127,16 +128,11 @@ def test_stack_builds_comes_up_healthy_works_and_goes_away(tmp_path):
                 assert _ts(summ["State"]["StartedAt"]) > _ts(sync["State"]["FinishedAt"]), "summarizer started first"
                 assert (root / "models" / "active").is_symlink()
 
+            ticker.start()
             with timer.step("healthy"):
-                def all_healthy():
-                    for s in LONG_RUNNING:
-                        run = subprocess.run(["podman", "healthcheck", "run", f"{stack}_{s}"], env=engine.env,
-                                             capture_output=True, text=True, timeout=60)
-                        if run.returncode != 0:
-                            return False
-                    return all((container(s)["State"].get("Health") or {}).get("Status") == "healthy"
-                               for s in LONG_RUNNING)
-                _wait("every long-running service healthy", all_healthy, 120, every=2)
+                _wait("every long-running service healthy", lambda: all(
+                    (container(s)["State"].get("Health") or {}).get("Status") == "healthy" for s in LONG_RUNNING),
+                    120, every=1)
 
             with timer.step("pipeline"):
                 import boto3
@@ -156,7 +152,6 @@ def test_stack_builds_comes_up_healthy_works_and_goes_away(tmp_path):
                                                                         '{kind="stats"}') > 0 and t, 90)
                 assert _metric(text, "vvai_monitor_up") == 1
                 proxy_log = client.api.logs(f"{stack}_socket_proxy").decode(errors="replace")
-                assert '"GET /v1.41/containers/json' in proxy_log or "/containers/json" in proxy_log, proxy_log[-2000:]
                 refused = [ln for ln in proxy_log.splitlines() if " 403 " in ln]
                 assert not refused, f"the proxy refused calls the monitor needs: {refused[:5]}"
 
@@ -177,6 +172,7 @@ def test_stack_builds_comes_up_healthy_works_and_goes_away(tmp_path):
             assert proxy["HostConfig"]["ReadonlyRootfs"] is True
             assert proxy["HostConfig"]["NetworkMode"] == "none"
         finally:
+            ticker.stop()
             with timer.step("down"):
                 left = teardown(engine, cmd, project, env, log)
             print(f"\nstack on Podman: {timer.report()}")
