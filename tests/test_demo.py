@@ -33,8 +33,8 @@ def test_demo_runs_the_whole_system_and_diagnoses_the_fault_it_finds(tmp_path: P
     assert "alert received by the webhook" in out and "export_failure" in out
     # ...and the captured bundle, diagnosed offline with the same thresholds, gives the same incident
     from vvai.monitor.bundle import load_bundle
+    from vvai.monitor.detect.settings import DetectorSettings
     from vvai.monitor.diagnose.engine import Diagnoser
-    from vvai.monitor.diagnose.settings import DetectorSettings
 
     settings = DetectorSettings(export_min_failures=3, export_min_minutes=0.02)
     offline = Diagnoser(settings=settings).diagnose(load_bundle(work / "incident-bundle"))

@@ -14,7 +14,7 @@ from typing import Any
 
 from vvai.actions.requests import Verdict
 from vvai.actions.safety import QUARANTINE_FROM, check_file_name
-from vvai.monitor.timeutil import parse_ts
+from vvai.common.timefmt import parse_ts
 
 #: Categories whose culprit may be running and still failing (it runs but does no work).
 RUNNING_BUT_FAILING = ("pipeline_stall", "orphan_outputs", "export_failure", "deployment_regression")

@@ -8,7 +8,6 @@ notices the new mtime and re-reads the policy: no restart.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import time
 from contextlib import contextmanager
@@ -20,6 +19,7 @@ from pydantic import ValidationError
 
 from vvai.common.atomic import atomic_write_text
 from vvai.common.errors import ConfigError, LockedError
+from vvai.common.locks import lock_fd
 from vvai.monitor.config import parse_config
 from vvai.monitor.config.actions import ActionsConfig
 
@@ -32,7 +32,7 @@ def config_lock(path: Path, timeout_s: float = 10.0):
         deadline = time.monotonic() + timeout_s
         while True:
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                lock_fd(fd, wait=False)
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:

@@ -77,7 +77,7 @@ def context(incidents: list[Incident], sources: dict[str, list[str]]) -> list[st
 
 def templates(bundle: Any, sources: dict[str, list[str]]) -> list[str]:
     """Per log source: ``N x <template>`` with one verbatim example; error-looking templates first."""
-    from vvai.monitor.detect.common import is_error_line
+    from vvai.monitor.detect.errorlines import is_error_line
     from vvai.monitor.templates.miner import TemplateMiner
 
     rows: list[tuple[int, int, str]] = []  # (error first, -count, line)

@@ -17,7 +17,7 @@ from vvai.llm.advised import AdvisedIncident, advised
 from vvai.llm.signals import Signal
 from vvai.monitor.incident import Incident, severity_rank
 
-MAX_EVIDENCE = 8
+MAX_EVIDENCE = 8  # a fused incident: the rules' evidence (at most incident.MAX_EVIDENCE) plus the LLM's quotes
 
 
 def _quotes_signal(inc: Incident, signals: list[Signal]) -> bool:

@@ -68,7 +68,7 @@ def _line_ts(source: str, text: str, lines: list[str]) -> str | None:
     """The docker timestamp of the line quoted (container logs), as the rules' evidence carries it."""
     if not source.startswith("logs/") or source == "logs/app.log":
         return None
-    from vvai.monitor.timeutil import parse_ts
+    from vvai.common.timefmt import parse_ts
 
     line = next((ln for ln in lines if text in ln), "")
     head = line.partition(" ")[0]

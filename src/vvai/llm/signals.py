@@ -11,13 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from vvai.monitor.detect.common import Context, ev_event
+from vvai.monitor.detect.context import Context
+from vvai.monitor.detect.evidence import ev_event
+from vvai.monitor.detect.settings import DetectorSettings
 from vvai.monitor.incident import Evidence, Incident
-
-try:
-    from vvai.monitor.detect.settings import DetectorSettings
-except ImportError:  # before the monitor's restructuring
-    from vvai.monitor.diagnose.settings import DetectorSettings  # type: ignore[no-redef]
 
 MAX_SIGNALS = 200
 

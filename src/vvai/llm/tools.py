@@ -17,11 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from vvai.common.timefmt import parse_ts
 from vvai.llm import digest
 from vvai.llm.budget import estimate_tokens
 from vvai.llm.prompt import Prompt, neutral
 from vvai.llm.providers.base import ProviderReply
-from vvai.monitor.timeutil import parse_ts
 
 
 @dataclass

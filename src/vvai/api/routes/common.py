@@ -8,7 +8,7 @@ from fastapi import Request
 
 from vvai.api.state import ApiState
 from vvai.common.errors import ConfigError
-from vvai.monitor.timeutil import parse_ts
+from vvai.common.timefmt import parse_ts
 
 MAX_ID = 2**63 - 1
 MAX_TEXT = 8000
