@@ -179,6 +179,12 @@ def _write_all(fd: int, b: bytes) -> None:
         view = view[n:]
 
 
+# tarfile's extraction filters came in Python 3.11.4 (Debian bookworm ships 3.11.2): use them where
+# they exist; the project's own member checks run either way.
+_DATA_FILTER = getattr(tarfile, "data_filter", None)
+_FILTER_ERROR: type[Exception] = getattr(tarfile, "FilterError", tarfile.TarError)
+
+
 def _extract_tar(ex: _Extractor) -> None:
     try:
         tf = tarfile.open(ex.archive, mode="r:*")
@@ -188,9 +194,10 @@ def _extract_tar(ex: _Extractor) -> None:
         try:
             for m in tf:
                 rel = ex.check_name(m.name)
-                try:  # the standard library's opinion first...
-                    tarfile.data_filter(m, str(ex.dest))
-                except tarfile.FilterError as e:
+                try:  # the standard library's opinion first (Python >= 3.11.4; our checks below stand alone)...
+                    if _DATA_FILTER is not None:
+                        _DATA_FILTER(m, str(ex.dest))
+                except _FILTER_ERROR as e:
                     raise ex.refuse(m.name, f"rejected by tarfile's data filter: {e.__class__.__name__}") from None
                 # ...then our own checks, on what the member really is
                 if m.isdir():
