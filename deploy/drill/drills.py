@@ -139,7 +139,7 @@ class Drills:
         r = Result("broken-model", ("model_failure", "deployment_regression"))
         rel = self.root / "releases"
         t0 = time.time()
-        shutil.copyfile(rel / "broken" / "model_manifest.json", rel / "model_manifest.json")
+        shutil.copyfile(rel / "broken.json", rel / "model_manifest.json")
         os.chown(rel / "model_manifest.json", 1000, 1000)
         self.stack.client.api.start(self.stack.name("model_sync"))  # the design's sync step, rerun
 

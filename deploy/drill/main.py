@@ -35,7 +35,7 @@ def prepare_root(root: Path, work: Path) -> None:
     for d in ("input", "processed", "corrupted", "logs", "models", "releases/good", "releases/broken"):
         (root / d).mkdir(parents=True, exist_ok=True)
     good = publish_summarizer_model(root / "releases" / "good", "1.0.0", weights_kib=64)
-    publish_summarizer_model(root / "releases" / "broken", "1.1.0", weights_kib=64, broken=True)
+    broken = publish_summarizer_model(root / "releases" / "broken", "1.1.0", weights_kib=64, broken=True)
     # the manifest the stack syncs: artifacts are relative to it, so point it into good/
     import json
 
@@ -43,11 +43,10 @@ def prepare_root(root: Path, work: Path) -> None:
     for a in doc["artifacts"]:
         a["url"] = "good/" + a["url"].split("/")[-1]
     (root / "releases" / "model_manifest.json").write_text(json.dumps(doc))
-    b = root / "releases" / "broken" / "model_manifest.json"
-    bdoc = json.loads(b.read_text())
+    bdoc = json.loads(broken.read_text())
     for a in bdoc["artifacts"]:
         a["url"] = "broken/" + a["url"].split("/")[-1]
-    b.write_text(json.dumps(bdoc))
+    (root / "releases" / "broken.json").write_text(json.dumps(bdoc))  # copied over model_manifest.json
     for p in [root, *root.rglob("*")]:
         os.chown(p, 1000, 1000)
 
