@@ -21,14 +21,9 @@ from typing import Any
 
 from vvai.actions.requests import Verdict
 
-# TODO(folders): use the project's one list in vvai.common.folders once it lands (being unified
-# by another change); until then this is the executor's single place for these names.
-try:  # pragma: no cover - depends on the other change having landed
-    from vvai.common.folders import CLEANABLE_FOLDERS as CLEANABLE  # type: ignore[import-not-found]
-    from vvai.common.folders import PROTECTED_FOLDERS as PROTECTED  # type: ignore[import-not-found]
-except ImportError:
-    PROTECTED: tuple[str, ...] = ("input", "processed")  # type: ignore[no-redef]
-    CLEANABLE: tuple[str, ...] = ("corrupted", "logs")  # type: ignore[no-redef]
+from vvai.common.folders import CLEANABLE_FOLDERS as CLEANABLE  # the project's one list
+from vvai.common.folders import PROTECTED_FOLDERS as PROTECTED
+
 QUARANTINE_FROM = ("input", "processed")
 ROLLBACK_CATEGORIES = ("model_failure", "deployment_regression")
 FILE_KINDS = ("poison_input", "oom_kill", "crash_loop", "integrity_mismatch")
