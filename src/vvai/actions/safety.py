@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vvai.actions.requests import Verdict
-
 from vvai.common.folders import CLEANABLE_FOLDERS as CLEANABLE  # the project's one list
 from vvai.common.folders import PROTECTED_FOLDERS as PROTECTED
 
