@@ -101,6 +101,7 @@ class Drills:
         if self.files.where("noise_corrupt.mp4") != "corrupted":
             r.problems.append(f"handled corrupt file is in {self.files.where('noise_corrupt.mp4')}")
         r.mttr = 0.0 if wait(self._healthy_now, 60) else None
+        self.files.note_shipped(self.s3)
         r.lost = self.files.lost()
         r.action = "none (expected none)" if not new else "?"
         _ = t0

@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         cfg = drill_config(work, hook.apprise_url("drill"), api_port)
         stack = Stack(engine, project, root, log, {
             "VV_API_TOKEN": token, "VV_MONITOR_CONFIG": str(cfg), "VV_EXPORT_INTERVAL": "3",
-            "VV_SCANNER_MEM": os.environ.get("VV_DRILL_SCANNER_MEM", "320m"), "VV_SUMMARIZER_MEM": "1g"})
+            "VV_SCANNER_MEM": os.environ.get("VV_DRILL_SCANNER_MEM", "150m"), "VV_SUMMARIZER_MEM": "1g"})
         t0 = time.monotonic()
         r = stack.compose("up", "-d")
         if r.returncode != 0:
