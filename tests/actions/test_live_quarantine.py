@@ -45,6 +45,9 @@ def test_poison_video_is_quarantined_and_the_scanner_recovers(tmp_path: Path, po
         got = webhook.wait_for(1, 20, lambda r: "quarantine cam1_0001.mp4: executed" in r.body["message"]
                                or "quarantine cam1_0001.mp4: effective" in r.body["message"])
         assert got, "\n---\n".join(r.body["title"] + "\n" + r.body["message"] for r in webhook.received)
+        # and its outcome reaches the channel too, also when it arrives after the incident left the diagnosis
+        effective = webhook.wait_for(1, 30, lambda r: "quarantine cam1_0001.mp4: effective" in r.body["message"])
+        assert effective, "\n---\n".join(r.body["title"] + "\n" + r.body["message"] for r in webhook.received)
     assert len(journal.select(svc.store if False else _store(cfg), type="quarantine")) == 1
 
 

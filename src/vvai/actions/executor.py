@@ -355,9 +355,14 @@ class Executor:
     # == reporting =============================================================================
     @staticmethod
     def _public(row: dict, news: bool) -> dict:
-        return {"action_id": row.get("id"), "type": row.get("type"), "target": row.get("target") or None,
+        return {"action_id": row.get("id"), "incident_id": row.get("incident_id"),
+                "type": row.get("type"), "target": row.get("target") or None,
                 "decision": row.get("decision"), "reason": row.get("reason", ""), "status": row.get("status"),
                 "news": news}
+
+    def report(self, incident_id: int) -> list[dict]:
+        """The latest decision per action of an incident, news marked once (for late outcomes)."""
+        return self._report(incident_id)
 
     def _report(self, incident_id: int) -> list[dict]:
         latest: dict[tuple[str, str], dict] = {}

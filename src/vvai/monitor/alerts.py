@@ -136,6 +136,14 @@ class Alerter:
             self._settle(change.incident_id, decision)
         return decision
 
+    def on_action(self, incident_id: int, spec: dict, severity: str, remediation: list[dict],
+                  now: float | None = None) -> str:
+        """The executor's late news about an incident no longer diagnosed (an outcome after it left)."""
+        if severity_rank(severity) < self.min_rank:
+            return ""
+        return self._send(incident_id, "action", {**spec, "remediation": remediation},
+                          time.time() if now is None else now, None)
+
     def _settle(self, incident_id: int, decision: str) -> None:
         if decision == "failed":
             self.store.outbox_retry(incident_id, OUTBOX_ATTEMPTS)

@@ -9,6 +9,7 @@ together. ``min_pass_gap_s`` bounds the pass rate under an event storm (a crash 
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -125,6 +126,7 @@ class MonitorService:
                 result.alerts.append({"key": row["key"], "kind": "resolved", "decision": decision})
         if self.remediator is not None:
             result.remediation = self.remediator.tick(now)
+            self._alert_late_outcomes(result, present, now)
         for decision in self.alerter.flush(now):
             self.metrics.alerts.labels(status=decision.split(":", 1)[0]).inc()
             result.alerts.append({"key": "", "kind": "held-back", "decision": decision})
@@ -141,6 +143,25 @@ class MonitorService:
         if self.on_pass is not None:
             self.on_pass(result)
         return result
+
+    def _alert_late_outcomes(self, result: PassResult, present: set[str], now: float) -> None:
+        """An outcome that arrives after its incident left the diagnosis (the quarantined poison file
+        no longer crashes anything: "effective") is still news for the channels."""
+        report = getattr(self.remediator, "report", None)
+        if report is None:
+            return
+        ids = {r["incident_id"] for r in result.remediation if r.get("news") and r.get("incident_id")}
+        for iid in sorted(ids):
+            row = self.store.incident(int(iid))
+            if row is None or row["key"] in present:
+                continue  # a present incident's outcomes went out with its own alert this pass
+            remediation = report(int(iid))
+            if any(r.get("news") for r in remediation):
+                decision = self.alerter.on_action(int(iid), json.loads(row["spec"]), row["severity"], remediation,
+                                                  now)
+                if decision:
+                    self.metrics.alerts.labels(status=decision.split(":", 1)[0]).inc()
+                    result.alerts.append({"key": row["key"], "kind": "action", "decision": decision})
 
     def once(self, window_s: float | None = None) -> PassResult:
         """Read every source over the recent window and run one pass (``vvai monitor once``)."""

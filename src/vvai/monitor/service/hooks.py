@@ -32,3 +32,6 @@ class Remediator(Protocol):
     def on_incident(self, incident_id: int, incident: Incident, change_kind: str, now: float) -> list[dict]: ...
 
     def tick(self, now: float) -> list[dict]: ...
+
+    # optional: ``report(incident_id) -> list[dict]``, the latest decisions of one incident with news
+    # marked once; the loop uses it to alert outcomes that arrive after the incident left the diagnosis
