@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from vvai.api import db, executor, metrics, views
 from vvai.api.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, same
+from vvai.api.masking import redacted_view
 from vvai.api.modelinfo import models_info
 from vvai.api.policy import update_policy
 from vvai.api.routes.common import MAX_ID, MAX_TEXT, parse_since, state, who
@@ -167,6 +168,8 @@ def incidents_page(request: Request, status: Literal["open", "resolved", ""] = "
 def incident_page(request: Request, incident_id: int = _id()) -> HTMLResponse:
     st = state(request)
     inc = views.incident_view(st.store, incident_id, cfg=st.config())
+    if request.query_params.get("raw") not in ("1", "true"):  # shown redacted unless asked
+        inc = redacted_view(inc, st.config().redaction.redactor())
     return page(request, "incident.html", inc=inc, categories=CATEGORIES, executor_ok=executor.available())
 
 

@@ -41,3 +41,19 @@ def masked(cfg: Config) -> dict[str, Any]:
     out = _walk(cfg.model_dump(mode="json"))
     out["source_path"] = cfg.source_path or None
     return out
+
+
+# text fields of an incident view that quote what the box read (and so may carry a secret)
+_QUOTED = {"text", "root_cause", "detail", "body", "title", "note", "reason", "message", "summary", "evidence"}
+
+
+def redacted_view(value: Any, redactor: Any, key: str = "") -> Any:
+    """An incident (or a page of them) with the quoted text redacted, as everything that leaves the
+    box is; the history itself keeps the verbatim evidence (``?raw=true`` shows it)."""
+    if isinstance(value, dict):
+        return {k: redacted_view(v, redactor, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redacted_view(v, redactor, key) for v in value]
+    if isinstance(value, str) and key in _QUOTED:
+        return redactor.redact(value)
+    return value

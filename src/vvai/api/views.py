@@ -10,15 +10,21 @@ from vvai.api.chart import line_chart
 from vvai.api.livesignal import live_signal
 from vvai.monitor.similar import similar, terms
 
-_TERMS: dict[tuple[int, int], Any] = {}  # (incident id, passes) -> its terms: evidence only grows with passes
+# (store, incident id, passes) -> its terms: evidence only grows with passes; ids are per store
+_TERMS: dict[tuple[str, int, int], Any] = {}
 _TERMS_MAX = 50_000
 
 
-def _with_terms(cands: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _known(store: Any) -> set[tuple[int, int]]:
+    where = str(store.path)
+    return {(i, n) for s, i, n in _TERMS if s == where}
+
+
+def _with_terms(store: Any, cands: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if len(_TERMS) > _TERMS_MAX:
         _TERMS.clear()
     for c in cands:
-        key = (c["id"], c["passes"])
+        key = (str(store.path), c["id"], c["passes"])
         got = _TERMS.get(key)
         if got is None:
             got = _TERMS[key] = terms(c)
@@ -47,8 +53,9 @@ def incident_view(store: Any, incident_id: int, with_chart: bool = True, cfg: An
         journal = []
     inc["actions"] = [a for a in journal if a.get("incident_id") == incident_id]
     target = {**inc, "evidence": [e["text"] for e in inc["evidence"]]}
-    sims = similar(target, _with_terms(db.similar_candidates(store, incident_id, inc["category"], inc["component"],
-                                                             limit=300, known=set(_TERMS))), k=5)
+    cands = db.similar_candidates(store, incident_id, inc["category"], inc["component"], limit=300,
+                                  known=_known(store))
+    sims = similar(target, _with_terms(store, cands), k=5)
     inc["similar"] = [{"id": s["id"], "score": s["score"], "category": s["category"], "component": s["component"],
                        "file": s.get("file"), "root_cause": s["root_cause"], "status": s["status"],
                        "verdict": s.get("verdict"), "resolved_by": resolution(store, s, journal)} for s in sims]

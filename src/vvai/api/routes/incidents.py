@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from vvai.api import db, views
+from vvai.api.masking import redacted_view
 from vvai.api.routes.common import MAX_ID, MAX_TEXT, parse_since, state, who
 
 router = APIRouter(prefix="/api/v1", tags=["incidents"])
@@ -29,20 +30,28 @@ def list_incidents(request: Request,
                    component: str | None = Query(None, max_length=200),
                    since: str | None = Query(None, max_length=64, description="RFC 3339, epoch, or 15m/7d"),
                    limit: int = Query(50, ge=1, le=db.MAX_PAGE),
-                   offset: int = Query(0, ge=0, le=10**9)) -> dict:
+                   offset: int = Query(0, ge=0, le=10**9),
+                   raw: bool = Query(False, description="verbatim text, secrets included (redacted by default)"),
+                   ) -> dict:
     """Incidents, newest activity first. ``next_offset`` is null on the last page."""
-    items, total = db.list_incidents(state(request).store, status=status, category=category, component=component,
+    st = state(request)
+    items, total = db.list_incidents(st.store, status=status, category=category, component=component,
                                      since=parse_since(since), limit=limit, offset=offset)
     nxt = offset + len(items)
+    if not raw:
+        items = redacted_view(items, st.config().redaction.redactor())
     return {"total": total, "offset": offset, "limit": limit, "items": items,
             "next_offset": nxt if nxt < total else None}
 
 
 @router.get("/incidents/{incident_id}")
-def get_incident(request: Request, incident_id: int = Id) -> dict:
+def get_incident(request: Request, incident_id: int = Id,
+                 raw: bool = Query(False, description="verbatim evidence, secrets included (redacted by default)")
+                 ) -> dict:
     """Root cause, evidence, timeline, alerts, actions and outcomes, feedback, similar past incidents."""
     st = state(request)
-    return views.incident_view(st.store, incident_id, with_chart=False, cfg=st.config())
+    view = views.incident_view(st.store, incident_id, with_chart=False, cfg=st.config())
+    return view if raw else redacted_view(view, st.config().redaction.redactor())
 
 
 @router.post("/incidents/{incident_id}/feedback", status_code=201)
