@@ -4,12 +4,12 @@ pipeline root, a config, a monitor daemon in a thread."""
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from tests.monitor.test_live_podman import _wait
 from vvai.monitor.config import Config, parse_config
 from vvai.monitor.diagnose.engine import Diagnoser
 from vvai.monitor.diagnose.kb import load_kb
@@ -49,14 +49,7 @@ def make_config(tmp_path: Path, engine: PodmanEngine, project: str, *, actions: 
     return parse_config(data)
 
 
-def wait(pred: Callable[[], Any], timeout: float = 30.0, step: float = 0.2) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(step)
-    return pred()
+wait = _wait  # one polling helper for the live tests
 
 
 @contextmanager

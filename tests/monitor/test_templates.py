@@ -12,34 +12,10 @@ from vvai.monitor.templates import snapshot
 from vvai.monitor.templates.evaluate import grouping_accuracy
 from vvai.monitor.templates.masking import Masker, mask_is_token_local, shape_mode
 from vvai.monitor.templates.miner import MinedTemplate, TemplateMiner
+from vvai.monitor.templates.tuning import REFERENCE_LOG
 
-# (line, expected event) pairs from a pipeline's app.log; events interleave as they would.
-APP_LOG = [
-    ("scene_scanner: processing cam1_20240501_0800.mp4 (size 73400320 bytes)", "scan"),
-    ("scene_summarizer: model loaded in 2.31 s", "model"),
-    ("scene_scanner: processing lobby-cam_20240501_0900.mp4 (size 1048576 bytes)", "scan"),
-    ("moved /opt/vv-video-ai-system/input/cam1.mp4 to /opt/vv-video-ai-system/processed/cam1.mp4", "moved"),
-    ("User alice logged in from 10.0.0.12", "login"),
-    ("scene_scanner: processing cam7_20240501_1000.mp4 (size 52428800 bytes)", "scan"),
-    ("log_exporter: shipped 12 records to s3://bucket/vv/2024/05/01 in 340 ms", "ship"),
-    ("User bob logged in from 10.0.0.7", "login"),
-    ("Connection to 10.0.0.5:8080 failed after 3 retries (timeout=30s)", "connfail"),
-    ("scene_summarizer: model loaded in 1.9 s", "model"),
-    ("moved /opt/vv-video-ai-system/input/x.mp4 to /opt/vv-video-ai-system/processed/x.mp4", "moved"),
-    ("log_exporter: shipped 3 records to s3://bucket/vv/2024/05/02 in 1022 ms", "ship"),
-    ("User carol logged in from 192.168.1.40", "login"),
-    ("User carol logged out", "logout"),
-    ("Connection to 10.0.0.9:443 failed after 5 retries (timeout=10s)", "connfail"),
-    ("request 123e4567-e89b-12d3-a456-426614174000 done in 0x1f ticks", "request"),
-    ("request 9b2f0c1e-0000-4000-8000-00000000abcd done in 0x2a0 ticks", "request"),
-    ("User dave logged out", "logout"),
-    ("Failed password for root from 10.1.2.3 port 50022 ssh2", "failpw"),
-    ("Failed password for admin from 10.1.2.4 port 50023 ssh2", "failpw"),
-    ("Failed none for root from 10.1.2.5 port 50024 ssh2", "failnone"),
-    ("Failed password for guest from 10.9.2.3 port 1022 ssh2", "failpw"),
-    ("", "empty"),
-    ("   ", "empty"),
-]
+# (line, expected event) pairs from a pipeline's app.log: the reference log the tuning grid must group
+APP_LOG = REFERENCE_LOG
 
 
 def mine(lines, **kw):
