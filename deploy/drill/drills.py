@@ -37,6 +37,19 @@ class Result:
                 + (f"  [{'; '.join(self.problems + [f'lost {x}' for x in self.lost])}]" if not self.passed else ""))
 
 
+def _after(ts: Any, t0: float) -> bool:
+    from datetime import datetime
+
+    try:
+        v = float(ts)
+    except (TypeError, ValueError):
+        try:
+            v = datetime.fromisoformat(str(ts).replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            return False
+    return v >= t0 - 1
+
+
 class Drills:
     def __init__(self, stack: Stack, api: Api, hook: Any, files: Files, media: dict[str, Path], s3: Any):
         self.stack, self.api, self.hook, self.files, self.media, self.s3 = stack, api, hook, files, media, s3
@@ -62,7 +75,9 @@ class Drills:
         else:
             r.mttd = time.time() - t0
             ids = {i["id"] for i in got}
-            if not ids - seen_before:
+            # a repeat of an earlier drill's fault (same category and component) reopens that incident:
+            # it counts when it was recorded again after the injection
+            if not ids - seen_before and not any(_after(i.get("last_seen"), t0) for i in got):
                 r.problems.append("detected only as an incident that was already recorded")
             if wait(lambda: len(self.hook.received) > n_hook, 30, every=0.2):
                 r.alert = self.hook.received[n_hook].at - t0
@@ -77,7 +92,9 @@ class Drills:
             sick = [s for s in LONG_RUNNING if not self.stack.healthy(s)]
             r.problems.append(f"not healthy within {repair_s:.0f} s (open: {opened or 'none'}; unhealthy: {sick})")
         if got:
-            acts = [a for a in self.api.actions() if a.get("incident_id") in {i["id"] for i in got}]
+            # every incident of this drill (a poison OOM is recorded as oom_kill and poison_input)
+            mine = {i["id"] for i in self.api.incidents() if i["id"] not in seen_before} | {i["id"] for i in got}
+            acts = [a for a in self.api.actions() if a.get("incident_id") in mine]
             r.action = ",".join(f"{a.get('type')}:{a.get('decision')}->{a.get('status')}" for a in acts) or "alert only"
         self.files.note_shipped(self.s3)
         r.lost = self.files.lost()
