@@ -31,7 +31,8 @@ class Result:
         return not self.problems and not self.lost
 
     def row(self) -> str:
-        f = (lambda v: "-" if v is None else f"{v:.1f}")
+        def f(v: float | None) -> str:
+            return "-" if v is None else f"{v:.1f}"
         return (f"{self.name:<16} {'PASS' if self.passed else 'FAIL':<5} mttd={f(self.mttd):>6}s "
                 f"alert={f(self.alert):>6}s mttr={f(self.mttr):>6}s lost={len(self.lost)} action={self.action}"
                 + (f"  [{'; '.join(self.problems + [f'lost {x}' for x in self.lost])}]" if not self.passed else ""))
@@ -187,7 +188,8 @@ def summary(results: list[Result]) -> list[str]:
     ok = sum(r.passed for r in results)
     mttd = [r.mttd for r in results if r.mttd is not None]
     mttr = [r.mttr for r in results if r.mttr is not None and r.expect]
-    med = (lambda xs: f"{statistics.median(xs):.1f} s" if xs else "-")
+    def med(xs: list[float]) -> str:
+        return f"{statistics.median(xs):.1f} s" if xs else "-"
     lines.append(f"drills: {ok} passed, {len(results) - ok} failed; median MTTD {med(mttd)}, median MTTR {med(mttr)}")
     return lines
 
