@@ -19,7 +19,7 @@ from typing import Any
 
 DEPLOY = Path(__file__).resolve().parents[1]
 PROJECT = DEPLOY.parent
-FILES = (DEPLOY / "docker-compose.yml", DEPLOY / "drill" / "compose.drill.yml")
+FILES = (DEPLOY / "docker-compose.yml", DEPLOY / "compose.remediate.yml", DEPLOY / "drill" / "compose.drill.yml")
 LONG_RUNNING = ("socket_proxy", "s3_store", "scene_scanner", "scene_summarizer", "log_exporter",
                 "llm_monitor_service")
 

@@ -47,7 +47,8 @@ def test_unfixable_crash_loop_opens_the_breaker_then_only_alerts(tmp_path: Path,
         opened = wait(lambda: next((r for r in journal.select(svc.store, type="restart", status=("refused",))
                                     if r["reason"].startswith("breaker open")), None), 90)
         assert opened, ([(r["type"], r["target"], r["status"], r["reason"]) for r in journal.select(svc.store)],
-                        [(i["category"], i["component"], i["root_cause"]) for i in svc.store.incidents()])
+                        [(i["category"], i["component"], i["root_cause"]) for i in svc.store.incidents()],
+                        _window_summary(svc))
         assert "breaker open: restarts stopped" in opened["reason"]
         time.sleep(8)  # many more passes: nothing restarts it any more
         ran = [r for r in journal.select(svc.store, type="restart") if r["started"]]
@@ -58,6 +59,16 @@ def test_unfixable_crash_loop_opens_the_breaker_then_only_alerts(tmp_path: Path,
     got = webhook.wait_for(1, 15, lambda r: "breaker open: restarts stopped" in r.body["message"])
     assert got and "crash_loop: scene_scanner" in got[0].body["title"]
     assert len([r for r in webhook.received if "breaker open" in r.body["message"]]) == 1
+
+
+def _window_summary(svc) -> dict[str, int]:
+    """What the daemon saw, for a failure message: records per kind and name."""
+    seen: dict[str, int] = {}
+    for r in svc.window.snapshot():
+        action = r.data.get("Action", "") if isinstance(r.data, dict) else ""
+        key = f"{r.kind}:{r.name}:{action}"
+        seen[key] = seen.get(key, 0) + 1
+    return seen
 
 
 def _store(cfg):

@@ -163,6 +163,23 @@ def test_new_image_model_change_and_model_errors():
     assert kinds == ["model_change", "model_error", "new_image"]
 
 
+
+def test_one_failed_model_load_is_a_model_error_one_other_model_line_is_not():
+    # a hot reload that fails logs once and keeps the previous model serving: still a broken release
+    failed = [app(30, "scene_summarizer", "model load failed; the previous model keeps serving", level="error",
+                  error="not a GGUF file (bad magic)", model_version="1.0")]
+    f = deploy.detect(_ctx(build(app_log=failed)))
+    assert [(x.kind, x.component) for x in f] == [("model_error", "scene_summarizer")]
+    for text in ("could not load model weights from /models/active", "Failed to load model: bad magic"):
+        assert [x.kind for x in deploy.detect(_ctx(build(app_log=[app(30, "scene_summarizer", text,
+                                                                          level="error")])))] == ["model_error"]
+    # one model-related error that is not a failed load stays below the bar, as before
+    once = [app(30, "scene_summarizer", "inference took 12 s for a.mp4 (tokenizer warmup)", level="error")]
+    assert deploy.detect(_ctx(build(app_log=once))) == []
+    # a successful load is no error at all
+    ok = [app(30, "scene_summarizer", "model loaded", model_version="1.1")]
+    assert deploy.detect(_ctx(build(app_log=ok))) == []
+
 def test_dependency_down_is_filed_under_the_dependency():
     m = meta()
     m["components"]["redis"] = {"image": "redis:7", "mem_limit": "256m", "cpus": 0.5, "depends_on": []}

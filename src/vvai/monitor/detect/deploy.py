@@ -12,6 +12,12 @@ from vvai.monitor.incident import Finding, Severity
 
 MODEL_ERR_RE = re.compile(
     r"model|gguf|ggml|llama|tensor|quantiz|weights|checkpoint|tokenizer|inference|onnx", re.IGNORECASE)
+# one line of this is enough: a model that did not load is not noise, even when a hot reload keeps the
+# previous version serving (the next restart would start nothing)
+MODEL_LOAD_FAILED_RE = re.compile(
+    r"\bmodel\b.{0,40}\b(load|loading)\b.{0,20}\b(fail|failed|error)|"
+    r"\b(fail|failed|unable|cannot|could not|can't)\b.{0,20}\b(load|loading|open)\b.{0,20}\bmodel\b",
+    re.IGNORECASE)
 
 
 CONFIG_HASH = "com.docker.compose.config-hash"
@@ -72,7 +78,7 @@ def _model_errors(ctx: Context) -> list[Finding]:
     out = []
     for comp in ctx.bundle.all_components():
         hits = [e for e in ctx.errors(comp) if e.ts and MODEL_ERR_RE.search(e.text)]
-        if len(hits) < 2:
+        if len(hits) < 2 and not (hits and MODEL_LOAD_FAILED_RE.search(hits[0].text)):
             continue
         out.append(Finding(kind="model_error", component=comp, ts=hits[0].ts, last_ts=hits[-1].ts,
                            severity=Severity.error, evidence=[h.evidence for h in hits[:3]],
