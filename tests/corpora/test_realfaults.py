@@ -16,16 +16,39 @@ HERE = Path(__file__).resolve().parent / "realfaults"
 BUNDLES = sorted(p for p in (HERE / "bundles").iterdir() if p.is_dir()) if (HERE / "bundles").is_dir() else []
 NAMES = [p.name for p in BUNDLES]
 
-CATEGORIES = {"oom_kill", "crash_loop", "poison_input", "disk_full", "export_failure", "pipeline_stall",
-              "orphan_outputs", "resource_saturation", "performance_degradation", "integrity_mismatch",
-              "deployment_regression", "model_failure", "dependency_failure"}
+CATEGORIES = {
+    "oom_kill",
+    "crash_loop",
+    "poison_input",
+    "disk_full",
+    "export_failure",
+    "pipeline_stall",
+    "orphan_outputs",
+    "resource_saturation",
+    "performance_degradation",
+    "integrity_mismatch",
+    "deployment_regression",
+    "model_failure",
+    "dependency_failure",
+}
 ACTIONS = {"alert", "restart", "cleanup", "quarantine", "suggest_limits", "suggest_rollback", "rollback_model"}
 COMPONENT_TARGET = {"restart", "suggest_limits"}
 FOLDERS = {"input", "processed", "corrupted", "logs"}
 MAX_BYTES = 2 * 1024 * 1024
 # reader problems that mean the capture wrote something its own reader rejects
-BAD = ("wrong type", "not JSON", "without a valid ts", "without a usable time", "without a docker timestamp",
-       "without a zone", "invalid UTF-8", "NUL bytes", "components missing", "format is", "window")
+BAD = (
+    "wrong type",
+    "not JSON",
+    "without a valid ts",
+    "without a usable time",
+    "without a docker timestamp",
+    "without a zone",
+    "invalid UTF-8",
+    "NUL bytes",
+    "components missing",
+    "format is",
+    "window",
+)
 
 
 def _expected(b: Path) -> dict:
@@ -47,7 +70,9 @@ def test_the_corpus_is_there_and_covers_faults_and_healthy_runs() -> None:
 def test_bundle_is_small_plain_and_reads_back_clean(b: Path) -> None:
     files = [p for p in b.rglob("*") if p.is_file()]
     assert sum(p.stat().st_size for p in files) < MAX_BYTES
-    assert not [p for p in files if p.suffix in (".gz", ".tgz", ".tar")] and not [p for p in b.rglob("*") if p.is_symlink()]
+    assert not [p for p in files if p.suffix in (".gz", ".tgz", ".tar")] and not [
+        p for p in b.rglob("*") if p.is_symlink()
+    ]
     bundle = load_bundle(b)
     bad = [p for p in bundle.problems if any(k in p for k in BAD)]
     assert bad == [], bad

@@ -29,15 +29,24 @@ def export_s3_down(box: Box, samples: Path) -> list[dict]:
     port = kit.free_port()
     moto = kit.start_moto(box, port)
     kit.make_bucket(port, "vv-archive")
-    box.idle("scene_summarizer", "summarizer idle: 0 analytic files waiting", every=6, mem_limit="256m",
-             restart="on-failure", retries=5, depends_on=("scene_scanner",))
+    box.idle(
+        "scene_summarizer",
+        "summarizer idle: 0 analytic files waiting",
+        every=6,
+        mem_limit="256m",
+        restart="on-failure",
+        retries=5,
+        depends_on=("scene_scanner",),
+    )
     kit.scanner(box)
     vids = kit.good_videos(samples)
     for i in range(3):
         kit.drop(box, vids[i], f"cam5_{i:04d}.mp4")
     wait_for(lambda: len(list((box.root / "processed").glob("*.analytic.json"))) >= 3, 60, 1, "3 scans")
     kit.exporter_loop(box, port, every=5)
-    wait_for(lambda: _logs_have(box, "log_exporter", "shipped") or _applog_has(box, "log_exporter"), 40, 1, "first ship")
+    wait_for(
+        lambda: _logs_have(box, "log_exporter", "shipped") or _applog_has(box, "log_exporter"), 40, 1, "first ship"
+    )
     time.sleep(4)
     log("killing moto (the S3 endpoint goes away)")
     box.stop_proc(moto, signal.SIGKILL)
@@ -57,19 +66,37 @@ def redis_down(box: Box, samples: Path) -> list[dict]:
     """A real redis-server (Debian's) serves the summarizer's job queue; it is stopped; the summarizer
     (restart: always) crash-loops on ConnectionRefusedError while redis stays down."""
     port = kit.free_port()
-    redis = box.run("redis", ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""],
-                    image=kit.rig.HOSTPY_IMAGE, hostpy=True, mem_limit="256m", restart="no")
+    redis = box.run(
+        "redis",
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""],
+        image=kit.rig.HOSTPY_IMAGE,
+        hostpy=True,
+        mem_limit="256m",
+        restart="no",
+    )
     wait_for(lambda: kit.port_open(port), 30, 0.3, "redis")
     kit.quiet_stack(box, skip=("scene_summarizer",))
-    c = box.py("scene_summarizer", ["/app/redis_worker.py"], mem_limit="256m", restart="always",
-               depends_on=("redis",), env={"REDIS_PORT": str(port)})
+    c = box.py(
+        "scene_summarizer",
+        ["/app/redis_worker.py"],
+        mem_limit="256m",
+        restart="always",
+        depends_on=("redis",),
+        env={"REDIS_PORT": str(port)},
+    )
     time.sleep(8)
     log("stopping redis")
     redis.stop(timeout=3)
     wait_for(lambda: box.state(c)["RestartCount"] >= 4, 90, 1, "4 summarizer restarts")
     time.sleep(3)
-    return [_inc("dependency_failure", "redis", ["alert", "restart:redis"],
-                 ["restart:scene_summarizer", "quarantine", "rollback_model"])]
+    return [
+        _inc(
+            "dependency_failure",
+            "redis",
+            ["alert", "restart:redis"],
+            ["restart:scene_summarizer", "quarantine", "rollback_model"],
+        )
+    ]
 
 
 def stall_frozen_scanner(box: Box, samples: Path) -> list[dict]:
@@ -88,7 +115,9 @@ def stall_frozen_scanner(box: Box, samples: Path) -> list[dict]:
         kit.drop(box, vids[i % len(vids)], f"cam1_{i:04d}.mp4")
         time.sleep(7)
     time.sleep(4)
-    return [_inc("pipeline_stall", "scene_scanner", ["alert", "restart:scene_scanner"], ["quarantine", "rollback_model"])]
+    return [
+        _inc("pipeline_stall", "scene_scanner", ["alert", "restart:scene_scanner"], ["quarantine", "rollback_model"])
+    ]
 
 
 def integrity_tampered(box: Box, samples: Path) -> list[dict]:
@@ -106,15 +135,22 @@ def integrity_tampered(box: Box, samples: Path) -> list[dict]:
     victim = box.root / "processed" / "cam6_0002.mp4"
     data = bytearray(victim.read_bytes())
     mid = len(data) // 2
-    data[mid:mid + 64] = bytes(64)
+    data[mid : mid + 64] = bytes(64)
     os.chmod(victim, 0o644)
     victim.write_bytes(bytes(data))
     time.sleep(6)
     r = box.vvai("pipeline", "verify")
     log(f"verify after tampering: exit {r.returncode}: {r.stdout.strip()[-200:]} {r.stderr.strip()[-200:]}")
     time.sleep(6)
-    return [_inc("integrity_mismatch", "scene_scanner", ["alert", "quarantine:cam6_0002.mp4"],
-                 ["rollback_model", "restart:scene_scanner"], file="cam6_0002.mp4")]
+    return [
+        _inc(
+            "integrity_mismatch",
+            "scene_scanner",
+            ["alert", "quarantine:cam6_0002.mp4"],
+            ["rollback_model", "restart:scene_scanner"],
+            file="cam6_0002.mp4",
+        )
+    ]
 
 
 def _model_store(box: Box, version: str = "1.0.0") -> Path:
@@ -128,10 +164,26 @@ def _model_store(box: Box, version: str = "1.0.0") -> Path:
 
 
 def _summarizer(box: Box, **kw) -> object:
-    return box.py("scene_summarizer", ["-m", "vvai", "pipeline", "summarize", "--watch", "--interval", "1",
-                                       "--models-dir", f"{kit.rig.BOX_ROOT}/models"],
-                  mem_limit="512m", cpus=1.0, restart=kw.pop("restart", "on-failure"), retries=kw.pop("retries", 5),
-                  depends_on=("scene_scanner",), **kw)
+    return box.py(
+        "scene_summarizer",
+        [
+            "-m",
+            "vvai",
+            "pipeline",
+            "summarize",
+            "--watch",
+            "--interval",
+            "1",
+            "--models-dir",
+            f"{kit.rig.BOX_ROOT}/models",
+        ],
+        mem_limit="512m",
+        cpus=1.0,
+        restart=kw.pop("restart", "on-failure"),
+        retries=kw.pop("retries", 5),
+        depends_on=("scene_scanner",),
+        **kw,
+    )
 
 
 def model_replaced(box: Box, samples: Path) -> list[dict]:
@@ -158,8 +210,14 @@ def model_replaced(box: Box, samples: Path) -> list[dict]:
         kit.drop(box, vids[i], f"cam7_{i:04d}.mp4")
         time.sleep(5)
     time.sleep(10)
-    return [_inc("model_failure", "scene_summarizer", ["alert", "rollback_model", "suggest_rollback"],
-                 ["quarantine", "cleanup"])]
+    return [
+        _inc(
+            "model_failure",
+            "scene_summarizer",
+            ["alert", "rollback_model", "suggest_rollback"],
+            ["quarantine", "cleanup"],
+        )
+    ]
 
 
 def deploy_regression(box: Box, samples: Path) -> list[dict]:
@@ -168,24 +226,46 @@ def deploy_regression(box: Box, samples: Path) -> list[dict]:
     (box.root / "exporter.json").write_text('{"bucket": "vv-archive"}\n')
     repo = f"localhost/{box.project}/log-exporter"
     body_ok = 'print(f"shipped batch {n}: 0 files to", cfg["bucket"], flush=True)'
-    v1 = kit.build_tag(box, f"{repo}:1.4.0", {"exporter.py": EXPORTER_V1.replace("{v}", "1.4.0").replace("{body}", body_ok)})
+    v1 = kit.build_tag(
+        box, f"{repo}:1.4.0", {"exporter.py": EXPORTER_V1.replace("{v}", "1.4.0").replace("{body}", body_ok)}
+    )
     kit.quiet_stack(box, skip=("log_exporter",))
     kit.scanner(box)
-    old = box.run("log_exporter", [str(kit.rig.VENV_PY), "/opt/svc/exporter.py"],
-                  image=v1, hostpy=True, mem_limit="128m", restart="always")
+    old = box.run(
+        "log_exporter",
+        [str(kit.rig.VENV_PY), "/opt/svc/exporter.py"],
+        image=v1,
+        hostpy=True,
+        mem_limit="128m",
+        restart="always",
+    )
     time.sleep(12)
-    body_bad = ('region = cfg["bucket_region"]\n    print(f"shipped batch {n} to", cfg["bucket"], region, flush=True)')
-    v2 = kit.build_tag(box, f"{repo}:1.5.0", {"exporter.py": EXPORTER_V1.replace("{v}", "1.5.0").replace("{body}", body_bad)})
+    body_bad = 'region = cfg["bucket_region"]\n    print(f"shipped batch {n} to", cfg["bucket"], region, flush=True)'
+    v2 = kit.build_tag(
+        box, f"{repo}:1.5.0", {"exporter.py": EXPORTER_V1.replace("{v}", "1.5.0").replace("{body}", body_bad)}
+    )
     log("recreating log_exporter from 1.5.0")
     old.stop(timeout=3)
     old.remove(force=True)
     box.containers.remove(old)
-    c = box.run("log_exporter", [str(kit.rig.VENV_PY), "/opt/svc/exporter.py"], image=v2, hostpy=True,
-                mem_limit="128m", restart="always")
+    c = box.run(
+        "log_exporter",
+        [str(kit.rig.VENV_PY), "/opt/svc/exporter.py"],
+        image=v2,
+        hostpy=True,
+        mem_limit="128m",
+        restart="always",
+    )
     wait_for(lambda: box.state(c)["RestartCount"] >= 4, 90, 1, "4 restarts of 1.5.0")
     time.sleep(3)
-    return [_inc("deployment_regression", "log_exporter", ["alert", "suggest_rollback"],
-                 ["quarantine", "rollback_model", "cleanup"])]
+    return [
+        _inc(
+            "deployment_regression",
+            "log_exporter",
+            ["alert", "suggest_rollback"],
+            ["quarantine", "rollback_model", "cleanup"],
+        )
+    ]
 
 
 def crash_config(box: Box, samples: Path) -> list[dict]:
@@ -193,8 +273,15 @@ def crash_config(box: Box, samples: Path) -> list[dict]:
     (on-failure, 6 retries). No image or config change happens in the window."""
     kit.quiet_stack(box, skip=("scene_summarizer",))
     kit.scanner(box)
-    c = box.py("scene_summarizer", ["/app/settings_worker.py"], mem_limit="256m", restart="on-failure", retries=6,
-               env={"SUMMARIZER_WORKERS": "auto"}, depends_on=("scene_scanner",))
+    c = box.py(
+        "scene_summarizer",
+        ["/app/settings_worker.py"],
+        mem_limit="256m",
+        restart="on-failure",
+        retries=6,
+        env={"SUMMARIZER_WORKERS": "auto"},
+        depends_on=("scene_scanner",),
+    )
     wait_for(lambda: (s := box.state(c))["Status"] == "exited" and s["RestartCount"] >= 6, 90, 1, "6 crashes")
     time.sleep(3)
     return [_inc("crash_loop", "scene_summarizer", ["alert"], ["quarantine", "rollback_model", "cleanup"])]
@@ -205,10 +292,25 @@ def cpu_saturation(box: Box, samples: Path) -> list[dict]:
     a batch, with the daemon sampling stats every 2 s."""
     kit.quiet_stack(box, skip=("scene_summarizer",))
     kit.scanner(box)
-    script = ("echo 'scene_summarizer 2.1.0: batch of 40 scenes'; (while :; do :; done) & "
-              "i=0; while :; do i=$((i+1)); echo \"summarizing scene $i of 40\"; sleep 8; done")
-    box.run("scene_summarizer", ["sh", "-c", script], mem_limit="256m", cpus=0.5, restart="on-failure", retries=3,
-            depends_on=("scene_scanner",))
+    script = (
+        "echo 'scene_summarizer 2.1.0: batch of 40 scenes'; (while :; do :; done) & "
+        'i=0; while :; do i=$((i+1)); echo "summarizing scene $i of 40"; sleep 8; done'
+    )
+    box.run(
+        "scene_summarizer",
+        ["sh", "-c", script],
+        mem_limit="256m",
+        cpus=0.5,
+        restart="on-failure",
+        retries=3,
+        depends_on=("scene_scanner",),
+    )
     time.sleep(80)
-    return [_inc("resource_saturation", "scene_summarizer", ["alert", "suggest_limits:scene_summarizer"],
-                 ["quarantine", "rollback_model", "cleanup"])]
+    return [
+        _inc(
+            "resource_saturation",
+            "scene_summarizer",
+            ["alert", "suggest_limits:scene_summarizer"],
+            ["quarantine", "rollback_model", "cleanup"],
+        )
+    ]

@@ -30,8 +30,15 @@ def corrupt_handled(box: Box, samples: Path) -> list[dict]:
 def operator_restart(box: Box, samples: Path) -> list[dict]:
     """Everything works; the operator restarts scene_summarizer once (`docker restart -t 2`)."""
     kit.scanner(box)
-    s = box.idle("scene_summarizer", "summarizer idle: 0 analytic files waiting", every=6, mem_limit="256m",
-                 restart="on-failure", retries=5, depends_on=("scene_scanner",))
+    s = box.idle(
+        "scene_summarizer",
+        "summarizer idle: 0 analytic files waiting",
+        every=6,
+        mem_limit="256m",
+        restart="on-failure",
+        retries=5,
+        depends_on=("scene_scanner",),
+    )
     box.idle("log_exporter", "exporter: nothing new to ship", every=7, mem_limit="128m", restart="always")
     vids = kit.good_videos(samples)
     kit.drop(box, vids[0], "cam2_0201.mp4")
@@ -47,8 +54,14 @@ def s3_retries_succeed(box: Box, samples: Path) -> list[dict]:
     """The exporter starts while moto's S3 server is still coming up: its first attempts are refused,
     its retries (backoff, 6 attempts) succeed once the server is up, and later runs are clean."""
     port = kit.free_port()
-    box.idle("scene_summarizer", "summarizer idle: 0 analytic files waiting", every=6, mem_limit="256m",
-             restart="on-failure", retries=5)
+    box.idle(
+        "scene_summarizer",
+        "summarizer idle: 0 analytic files waiting",
+        every=6,
+        mem_limit="256m",
+        restart="on-failure",
+        retries=5,
+    )
     kit.scanner(box)
     vids = kit.good_videos(samples)
     for i in range(2):
@@ -70,19 +83,35 @@ def planned_upgrade(box: Box, samples: Path) -> list[dict]:
     (box.root / "exporter.json").write_text('{"bucket": "vv-archive"}\n')
     repo = f"localhost/{box.project}/log-exporter"
     body = 'print(f"shipped batch {n}: 0 files to", cfg["bucket"], flush=True)'
-    v1 = kit.build_tag(box, f"{repo}:1.4.0", {"exporter.py": EXPORTER_V1.replace("{v}", "1.4.0").replace("{body}", body)})
+    v1 = kit.build_tag(
+        box, f"{repo}:1.4.0", {"exporter.py": EXPORTER_V1.replace("{v}", "1.4.0").replace("{body}", body)}
+    )
     kit.quiet_stack(box, skip=("log_exporter",))
     kit.scanner(box)
-    old = box.run("log_exporter", [str(kit.rig.VENV_PY), "/opt/svc/exporter.py"], image=v1, hostpy=True,
-                  mem_limit="128m", restart="always")
+    old = box.run(
+        "log_exporter",
+        [str(kit.rig.VENV_PY), "/opt/svc/exporter.py"],
+        image=v1,
+        hostpy=True,
+        mem_limit="128m",
+        restart="always",
+    )
     time.sleep(12)
     body2 = 'print(f"shipped batch {n}: 0 files to", cfg["bucket"], cfg.get("region", "default region"), flush=True)'
-    v2 = kit.build_tag(box, f"{repo}:1.5.0", {"exporter.py": EXPORTER_V1.replace("{v}", "1.5.0").replace("{body}", body2)})
+    v2 = kit.build_tag(
+        box, f"{repo}:1.5.0", {"exporter.py": EXPORTER_V1.replace("{v}", "1.5.0").replace("{body}", body2)}
+    )
     old.stop(timeout=3)
     old.remove(force=True)
     box.containers.remove(old)
-    box.run("log_exporter", [str(kit.rig.VENV_PY), "/opt/svc/exporter.py"], image=v2, hostpy=True,
-            mem_limit="128m", restart="always")
+    box.run(
+        "log_exporter",
+        [str(kit.rig.VENV_PY), "/opt/svc/exporter.py"],
+        image=v2,
+        hostpy=True,
+        mem_limit="128m",
+        restart="always",
+    )
     time.sleep(30)
     return []
 

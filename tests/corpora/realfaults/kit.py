@@ -14,15 +14,34 @@ import rig
 from rig import VENV_PY, Box, wait_for
 
 SCAN = ["-m", "vvai", "pipeline", "scan", "--watch", "--interval", "1", "--settle", "1"]
-AWS_ENV = {"AWS_ACCESS_KEY_ID": "vvrecord", "AWS_SECRET_ACCESS_KEY": "vvrecord-secret",
-           "AWS_DEFAULT_REGION": "us-east-1"}
+AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "vvrecord",
+    "AWS_SECRET_ACCESS_KEY": "vvrecord-secret",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
 
 
 def make_samples(dest: Path) -> Path:
     """The project's own sample videos (PyAV): good ones, a garbage one, a truncated one."""
     if not (dest / "samples.json").exists():
-        subprocess.run([str(VENV_PY), "-m", "vvai", "pipeline", "make-samples", str(dest), "--count", "6",
-                        "--seconds", "2", "--no-highres"], check=True, capture_output=True, timeout=180)
+        subprocess.run(
+            [
+                str(VENV_PY),
+                "-m",
+                "vvai",
+                "pipeline",
+                "make-samples",
+                str(dest),
+                "--count",
+                "6",
+                "--seconds",
+                "2",
+                "--no-highres",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
     return dest
 
 
@@ -41,18 +60,34 @@ def drop(box: Box, src: Path, name: str, folder: str = "input") -> Path:
 
 def scanner(box: Box, **kw) -> object:
     """The project's scanner (``vvai pipeline scan --watch``) in a container."""
-    return box.py("scene_scanner", SCAN, mem_limit=kw.pop("mem_limit", "512m"), cpus=kw.pop("cpus", 1.0),
-                  restart=kw.pop("restart", "on-failure"), retries=kw.pop("retries", 5), **kw)
+    return box.py(
+        "scene_scanner",
+        SCAN,
+        mem_limit=kw.pop("mem_limit", "512m"),
+        cpus=kw.pop("cpus", 1.0),
+        restart=kw.pop("restart", "on-failure"),
+        retries=kw.pop("retries", 5),
+        **kw,
+    )
 
 
 def quiet_stack(box: Box, skip: tuple[str, ...] = ()) -> None:
     """The services a scenario does not touch, printing their routine lines."""
     if "scene_summarizer" not in skip:
-        box.idle("scene_summarizer", "summarizer idle: 0 analytic files waiting", every=6, mem_limit="256m",
-                 cpus=1.0, restart="on-failure", retries=5, depends_on=("scene_scanner",))
+        box.idle(
+            "scene_summarizer",
+            "summarizer idle: 0 analytic files waiting",
+            every=6,
+            mem_limit="256m",
+            cpus=1.0,
+            restart="on-failure",
+            retries=5,
+            depends_on=("scene_scanner",),
+        )
     if "log_exporter" not in skip:
-        box.idle("log_exporter", "exporter: nothing new to ship", every=7, mem_limit="128m", cpus=0.25,
-                 restart="always")
+        box.idle(
+            "log_exporter", "exporter: nothing new to ship", every=7, mem_limit="128m", cpus=0.25, restart="always"
+        )
 
 
 def free_port() -> int:
@@ -77,18 +112,32 @@ def start_moto(box: Box, port: int):
 def make_bucket(port: int, bucket: str) -> None:
     import boto3
 
-    s3 = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
-                      aws_access_key_id=AWS_ENV["AWS_ACCESS_KEY_ID"],
-                      aws_secret_access_key=AWS_ENV["AWS_SECRET_ACCESS_KEY"])
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=f"http://127.0.0.1:{port}",
+        region_name="us-east-1",
+        aws_access_key_id=AWS_ENV["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=AWS_ENV["AWS_SECRET_ACCESS_KEY"],
+    )
     s3.create_bucket(Bucket=bucket)
 
 
 def exporter_loop(box: Box, port: int, every: float = 6, attempts: int = 3) -> object:
     """The project's exporter, shipping every few seconds to S3 (the compose service's loop)."""
-    cmd = (f"while :; do {VENV_PY} -m vvai pipeline export --to s3://vv-archive/edge-rf "
-           f"--endpoint-url http://127.0.0.1:{port} --attempts {attempts} --no-videos; sleep {every:g}; done")
-    return box.run("log_exporter", ["sh", "-c", cmd], image=rig.HOSTPY_IMAGE, hostpy=True, mem_limit="256m",
-                   cpus=0.5, restart="always", env=AWS_ENV)
+    cmd = (
+        f"while :; do {VENV_PY} -m vvai pipeline export --to s3://vv-archive/edge-rf "
+        f"--endpoint-url http://127.0.0.1:{port} --attempts {attempts} --no-videos; sleep {every:g}; done"
+    )
+    return box.run(
+        "log_exporter",
+        ["sh", "-c", cmd],
+        image=rig.HOSTPY_IMAGE,
+        hostpy=True,
+        mem_limit="256m",
+        cpus=0.5,
+        restart="always",
+        env=AWS_ENV,
+    )
 
 
 def tmpfs(box: Box, path: Path, size: str) -> Path:

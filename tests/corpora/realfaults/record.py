@@ -26,6 +26,7 @@ import faults2  # noqa: E402
 import healthy  # noqa: E402
 import kit  # noqa: E402
 import rig  # noqa: E402
+
 from vvai.testing.podman import PodmanEngine  # noqa: E402
 
 MAX_BUNDLE = 2 * 1024 * 1024
@@ -63,8 +64,9 @@ def write_expected(dest: Path, expected: list[dict]) -> None:
     """expected.json; forbidden restarts name only services the bundle has."""
     comps = set(json.loads((dest / "bundle.json").read_text())["components"])
     for inc in expected:
-        inc["forbidden_actions"] = [a for a in inc["forbidden_actions"]
-                                    if not a.startswith("restart:") or a.split(":", 1)[1] in comps]
+        inc["forbidden_actions"] = [
+            a for a in inc["forbidden_actions"] if not a.startswith("restart:") or a.split(":", 1)[1] in comps
+        ]
     (dest / "expected.json").write_text(json.dumps({"incidents": expected}, indent=2) + "\n")
 
 

@@ -99,40 +99,78 @@ class Box:
             "[store]\n"
             f'path = "{self.store}"\n'
             "[metrics]\nenabled = false\n"
-            "[alerts]\nurls = []\n"
-            + (f"[model]\n{model}" if model else ""))
+            "[alerts]\nurls = []\n" + (f"[model]\n{model}" if model else "")
+        )
 
     def start_daemon(self) -> None:
         """``vvai monitor run`` in the background: it keeps the history of folders and stats."""
         self.write_config()
         log = open(self.dir / "daemon.log", "ab")  # noqa: SIM115 - the child keeps it
-        self.daemon = subprocess.Popen([str(VENV_PY), "-m", "vvai", "monitor", "run", "--config", str(self.config)],
-                                       stdout=log, stderr=subprocess.STDOUT, cwd=self.dir, start_new_session=True)
+        self.daemon = subprocess.Popen(
+            [str(VENV_PY), "-m", "vvai", "monitor", "run", "--config", str(self.config)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=self.dir,
+            start_new_session=True,
+        )
         log.close()
         self.procs.append(self.daemon)
         time.sleep(2.0)
 
     def capture(self, out: Path) -> dict[str, Any]:
         since = int(time.time() - self.t0) + 2
-        r = subprocess.run([str(VENV_PY), "-m", "vvai", "monitor", "capture", "--config", str(self.config),
-                            "--since", f"{since}s", "--out", str(out), "--json"],
-                           capture_output=True, text=True, timeout=120, cwd=self.dir)
+        r = subprocess.run(
+            [
+                str(VENV_PY),
+                "-m",
+                "vvai",
+                "monitor",
+                "capture",
+                "--config",
+                str(self.config),
+                "--since",
+                f"{since}s",
+                "--out",
+                str(out),
+                "--json",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=self.dir,
+        )
         if r.returncode != 0:
             raise RuntimeError(f"capture failed ({r.returncode}): {r.stderr.strip()[-800:]}")
         return json.loads(r.stdout) if r.stdout.strip().startswith("{") else {"stdout": r.stdout}
 
     # -- processes --------------------------------------------------------------------------------
-    def vvai(self, *args: str, env: dict[str, str] | None = None, check: bool = False,
-             timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    def vvai(
+        self, *args: str, env: dict[str, str] | None = None, check: bool = False, timeout: float = 120
+    ) -> subprocess.CompletedProcess[str]:
         """One host-side ``vvai`` command (an ops script run by cron or by the operator)."""
         e = dict(os.environ, VVAI_PIPELINE_ROOT=str(self.root), **(env or {}))
-        return subprocess.run([str(VENV_PY), "-m", "vvai", *args], capture_output=True, text=True, env=e,
-                              timeout=timeout, check=check, cwd=self.dir)
+        return subprocess.run(
+            [str(VENV_PY), "-m", "vvai", *args],
+            capture_output=True,
+            text=True,
+            env=e,
+            timeout=timeout,
+            check=check,
+            cwd=self.dir,
+        )
 
-    def spawn(self, argv: list[str], *, env: dict[str, str] | None = None, log: str = "proc.log") -> subprocess.Popen[bytes]:
+    def spawn(
+        self, argv: list[str], *, env: dict[str, str] | None = None, log: str = "proc.log"
+    ) -> subprocess.Popen[bytes]:
         out = open(self.dir / log, "ab")  # noqa: SIM115
-        p = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=dict(os.environ, **(env or {})),
-                             cwd=self.dir, start_new_session=True)
+        p = subprocess.Popen(
+            argv,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=dict(os.environ, **(env or {})),
+            cwd=self.dir,
+            start_new_session=True,
+        )
         out.close()
         self.procs.append(p)
         return p
@@ -151,21 +189,44 @@ class Box:
 
     # -- containers ------------------------------------------------------------------------------
     def labels(self, service: str, depends_on: tuple[str, ...] = ()) -> dict[str, str]:
-        out = {"com.docker.compose.project": self.project, "com.docker.compose.service": service,
-               "com.docker.compose.container-number": "1", "com.docker.compose.oneoff": "False"}
+        out = {
+            "com.docker.compose.project": self.project,
+            "com.docker.compose.service": service,
+            "com.docker.compose.container-number": "1",
+            "com.docker.compose.oneoff": "False",
+        }
         if depends_on:
             out["com.docker.compose.depends_on"] = ",".join(f"{d}:service_started:false" for d in depends_on)
         return out
 
-    def run(self, service: str, cmd: list[str], *, image: str = BUSYBOX_IMAGE, mem_limit: str | None = None,
-            cpus: float | None = None, restart: str = "no", retries: int = 0, depends_on: tuple[str, ...] = (),
-            env: dict[str, str] | None = None, hostpy: bool = False, extra_volumes: dict[str, dict] | None = None,
-            name: str | None = None) -> Any:
-        vols: dict[str, dict] = {str(self.root): {"bind": BOX_ROOT, "mode": "rw"},
-                                 str(HERE / "workers"): {"bind": "/app", "mode": "ro"}}
+    def run(
+        self,
+        service: str,
+        cmd: list[str],
+        *,
+        image: str = BUSYBOX_IMAGE,
+        mem_limit: str | None = None,
+        cpus: float | None = None,
+        restart: str = "no",
+        retries: int = 0,
+        depends_on: tuple[str, ...] = (),
+        env: dict[str, str] | None = None,
+        hostpy: bool = False,
+        extra_volumes: dict[str, dict] | None = None,
+        name: str | None = None,
+    ) -> Any:
+        vols: dict[str, dict] = {
+            str(self.root): {"bind": BOX_ROOT, "mode": "rw"},
+            str(HERE / "workers"): {"bind": "/app", "mode": "ro"},
+        }
         if hostpy:
-            vols.update({"/usr": {"bind": "/usr", "mode": "ro"}, str(PY_HOME.parents[1]): {"bind": str(PY_HOME.parents[1]), "mode": "ro"},
-                         str(REPO): {"bind": str(REPO), "mode": "ro"}})
+            vols.update(
+                {
+                    "/usr": {"bind": "/usr", "mode": "ro"},
+                    str(PY_HOME.parents[1]): {"bind": str(PY_HOME.parents[1]), "mode": "ro"},
+                    str(REPO): {"bind": str(REPO), "mode": "ro"},
+                }
+            )
         vols.update(extra_volumes or {})
         kw: dict[str, Any] = {}
         if mem_limit:
@@ -173,11 +234,23 @@ class Box:
         if cpus:
             kw["nano_cpus"] = int(cpus * 1e9)
         if restart != "no":
-            kw["restart_policy"] = {"Name": restart, **({"MaximumRetryCount": retries} if restart == "on-failure" else {})}
+            kw["restart_policy"] = {
+                "Name": restart,
+                **({"MaximumRetryCount": retries} if restart == "on-failure" else {}),
+            }
         environment = {"VVAI_PIPELINE_ROOT": BOX_ROOT, "PYTHONUNBUFFERED": "1", "HOME": "/tmp", **(env or {})}
-        c = self.client.containers.run(image, cmd, detach=True, name=name or f"{self.project}-{service}-1",
-                                       labels=self.labels(service, depends_on), volumes=vols,
-                                       environment=environment, working_dir=BOX_ROOT, network_mode="host", **kw)
+        c = self.client.containers.run(
+            image,
+            cmd,
+            detach=True,
+            name=name or f"{self.project}-{service}-1",
+            labels=self.labels(service, depends_on),
+            volumes=vols,
+            environment=environment,
+            working_dir=BOX_ROOT,
+            network_mode="host",
+            **kw,
+        )
         self.containers.append(c)
         return c
 
@@ -188,7 +261,7 @@ class Box:
 
     def idle(self, service: str, line: str, every: float = 5, **kw: Any) -> Any:
         """A quiet service that prints one routine line now and then (the rest of the stack)."""
-        script = f"i=0; while :; do i=$((i+1)); echo \"{line} seq=$i\"; sleep {every:g}; done"
+        script = f'i=0; while :; do i=$((i+1)); echo "{line} seq=$i"; sleep {every:g}; done'
         return self.run(service, ["sh", "-c", script], **kw)
 
     def remove(self, c: Any) -> None:

@@ -16,7 +16,7 @@ while True:
         print(f"decode start: {f.name}", flush=True)
         frames = 0
         with av.open(str(f)) as box:
-            for frame in box.decode(video=0):
+            for _frame in box.decode(video=0):
                 frames += 1
         if frames == 0:
             raise RuntimeError(f"no video frames decoded from {f.name}")
