@@ -163,7 +163,6 @@ def test_new_image_model_change_and_model_errors():
     assert kinds == ["model_change", "model_error", "new_image"]
 
 
-
 def test_one_failed_model_load_is_a_model_error_one_other_model_line_is_not():
     # a hot reload that fails logs once and keeps the previous model serving: still a broken release
     failed = [app(30, "scene_summarizer", "model load failed; the previous model keeps serving", level="error",
@@ -179,6 +178,7 @@ def test_one_failed_model_load_is_a_model_error_one_other_model_line_is_not():
     # a successful load is no error at all
     ok = [app(30, "scene_summarizer", "model loaded", model_version="1.1")]
     assert deploy.detect(_ctx(build(app_log=ok))) == []
+
 
 def test_dependency_down_is_filed_under_the_dependency():
     m = meta()
