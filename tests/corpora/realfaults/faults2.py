@@ -23,21 +23,46 @@ while True:
 """
 
 
+def exporter_upgrade(box: Box, body_old: str, body_new: str) -> object:
+    """log_exporter from image 1.4.0 (``body_old``) beside a quiet stack, then recreated from 1.5.0
+    (``body_new``), both built here; returns the new container."""
+    (box.root / "exporter.json").write_text('{"bucket": "vv-archive"}\n')
+    repo = f"localhost/{box.project}/log-exporter"
+
+    def image(version: str, body: str) -> str:
+        code = EXPORTER_V1.replace("{v}", version).replace("{body}", body)
+        return kit.build_tag(box, f"{repo}:{version}", {"exporter.py": code})
+
+    def run(img: str) -> object:
+        return box.run(
+            "log_exporter",
+            [str(kit.rig.VENV_PY), "/opt/svc/exporter.py"],
+            image=img,
+            hostpy=True,
+            mem_limit="128m",
+            restart="always",
+        )
+
+    v1 = image("1.4.0", body_old)
+    kit.quiet_stack(box, skip=("log_exporter",))
+    kit.scanner(box)
+    old = run(v1)
+    time.sleep(12)
+    v2 = image("1.5.0", body_new)
+    log("recreating log_exporter from 1.5.0")
+    old.stop(timeout=3)
+    old.remove(force=True)
+    box.containers.remove(old)
+    return run(v2)
+
+
 def export_s3_down(box: Box, samples: Path) -> list[dict]:
     """The project's exporter ships to moto's real S3 server; the server is killed (SIGKILL by pid)
     mid-run; new outputs keep arriving while every export attempt fails."""
     port = kit.free_port()
     moto = kit.start_moto(box, port)
     kit.make_bucket(port, "vv-archive")
-    box.idle(
-        "scene_summarizer",
-        "summarizer idle: 0 analytic files waiting",
-        every=6,
-        mem_limit="256m",
-        restart="on-failure",
-        retries=5,
-        depends_on=("scene_scanner",),
-    )
+    kit.idle_summarizer(box)
     kit.scanner(box)
     vids = kit.good_videos(samples)
     for i in range(3):
@@ -223,39 +248,9 @@ def model_replaced(box: Box, samples: Path) -> list[dict]:
 def deploy_regression(box: Box, samples: Path) -> list[dict]:
     """log_exporter is recreated from a new image tag (1.4.0 -> 1.5.0, both built here with podman
     build); 1.5.0 needs a config key the box's exporter.json lacks: KeyError at every start."""
-    (box.root / "exporter.json").write_text('{"bucket": "vv-archive"}\n')
-    repo = f"localhost/{box.project}/log-exporter"
     body_ok = 'print(f"shipped batch {n}: 0 files to", cfg["bucket"], flush=True)'
-    v1 = kit.build_tag(
-        box, f"{repo}:1.4.0", {"exporter.py": EXPORTER_V1.replace("{v}", "1.4.0").replace("{body}", body_ok)}
-    )
-    kit.quiet_stack(box, skip=("log_exporter",))
-    kit.scanner(box)
-    old = box.run(
-        "log_exporter",
-        [str(kit.rig.VENV_PY), "/opt/svc/exporter.py"],
-        image=v1,
-        hostpy=True,
-        mem_limit="128m",
-        restart="always",
-    )
-    time.sleep(12)
     body_bad = 'region = cfg["bucket_region"]\n    print(f"shipped batch {n} to", cfg["bucket"], region, flush=True)'
-    v2 = kit.build_tag(
-        box, f"{repo}:1.5.0", {"exporter.py": EXPORTER_V1.replace("{v}", "1.5.0").replace("{body}", body_bad)}
-    )
-    log("recreating log_exporter from 1.5.0")
-    old.stop(timeout=3)
-    old.remove(force=True)
-    box.containers.remove(old)
-    c = box.run(
-        "log_exporter",
-        [str(kit.rig.VENV_PY), "/opt/svc/exporter.py"],
-        image=v2,
-        hostpy=True,
-        mem_limit="128m",
-        restart="always",
-    )
+    c = exporter_upgrade(box, body_ok, body_bad)
     wait_for(lambda: box.state(c)["RestartCount"] >= 4, 90, 1, "4 restarts of 1.5.0")
     time.sleep(3)
     return [

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 import kit
-from faults2 import EXPORTER_V1, _model_store, _summarizer
+from faults2 import _model_store, _summarizer, exporter_upgrade
 from rig import Box, log, wait_for
 
 
@@ -30,15 +30,7 @@ def corrupt_handled(box: Box, samples: Path) -> list[dict]:
 def operator_restart(box: Box, samples: Path) -> list[dict]:
     """Everything works; the operator restarts scene_summarizer once (`docker restart -t 2`)."""
     kit.scanner(box)
-    s = box.idle(
-        "scene_summarizer",
-        "summarizer idle: 0 analytic files waiting",
-        every=6,
-        mem_limit="256m",
-        restart="on-failure",
-        retries=5,
-        depends_on=("scene_scanner",),
-    )
+    s = kit.idle_summarizer(box)
     box.idle("log_exporter", "exporter: nothing new to ship", every=7, mem_limit="128m", restart="always")
     vids = kit.good_videos(samples)
     kit.drop(box, vids[0], "cam2_0201.mp4")
@@ -54,14 +46,7 @@ def s3_retries_succeed(box: Box, samples: Path) -> list[dict]:
     """The exporter starts while moto's S3 server is still coming up: its first attempts are refused,
     its retries (backoff, 6 attempts) succeed once the server is up, and later runs are clean."""
     port = kit.free_port()
-    box.idle(
-        "scene_summarizer",
-        "summarizer idle: 0 analytic files waiting",
-        every=6,
-        mem_limit="256m",
-        restart="on-failure",
-        retries=5,
-    )
+    kit.idle_summarizer(box, depends_on=())
     kit.scanner(box)
     vids = kit.good_videos(samples)
     for i in range(2):
@@ -80,38 +65,9 @@ def s3_retries_succeed(box: Box, samples: Path) -> list[dict]:
 def planned_upgrade(box: Box, samples: Path) -> list[dict]:
     """log_exporter recreated from a new tag (1.4.0 -> 1.5.0, both built here) whose config reading is
     compatible: it starts and ships without a single error after the upgrade."""
-    (box.root / "exporter.json").write_text('{"bucket": "vv-archive"}\n')
-    repo = f"localhost/{box.project}/log-exporter"
     body = 'print(f"shipped batch {n}: 0 files to", cfg["bucket"], flush=True)'
-    v1 = kit.build_tag(
-        box, f"{repo}:1.4.0", {"exporter.py": EXPORTER_V1.replace("{v}", "1.4.0").replace("{body}", body)}
-    )
-    kit.quiet_stack(box, skip=("log_exporter",))
-    kit.scanner(box)
-    old = box.run(
-        "log_exporter",
-        [str(kit.rig.VENV_PY), "/opt/svc/exporter.py"],
-        image=v1,
-        hostpy=True,
-        mem_limit="128m",
-        restart="always",
-    )
-    time.sleep(12)
     body2 = 'print(f"shipped batch {n}: 0 files to", cfg["bucket"], cfg.get("region", "default region"), flush=True)'
-    v2 = kit.build_tag(
-        box, f"{repo}:1.5.0", {"exporter.py": EXPORTER_V1.replace("{v}", "1.5.0").replace("{body}", body2)}
-    )
-    old.stop(timeout=3)
-    old.remove(force=True)
-    box.containers.remove(old)
-    box.run(
-        "log_exporter",
-        [str(kit.rig.VENV_PY), "/opt/svc/exporter.py"],
-        image=v2,
-        hostpy=True,
-        mem_limit="128m",
-        restart="always",
-    )
+    exporter_upgrade(box, body, body2)
     time.sleep(30)
     return []
 

@@ -71,19 +71,24 @@ def scanner(box: Box, **kw) -> object:
     )
 
 
+def idle_summarizer(box: Box, **kw) -> object:
+    """A quiet scene_summarizer printing its routine line (depends on scene_scanner unless told)."""
+    return box.idle(
+        "scene_summarizer",
+        "summarizer idle: 0 analytic files waiting",
+        every=6,
+        mem_limit="256m",
+        restart="on-failure",
+        retries=5,
+        depends_on=kw.pop("depends_on", ("scene_scanner",)),
+        **kw,
+    )
+
+
 def quiet_stack(box: Box, skip: tuple[str, ...] = ()) -> None:
     """The services a scenario does not touch, printing their routine lines."""
     if "scene_summarizer" not in skip:
-        box.idle(
-            "scene_summarizer",
-            "summarizer idle: 0 analytic files waiting",
-            every=6,
-            mem_limit="256m",
-            cpus=1.0,
-            restart="on-failure",
-            retries=5,
-            depends_on=("scene_scanner",),
-        )
+        idle_summarizer(box, cpus=1.0)
     if "log_exporter" not in skip:
         box.idle(
             "log_exporter", "exporter: nothing new to ship", every=7, mem_limit="128m", cpus=0.25, restart="always"
