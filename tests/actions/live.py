@@ -75,3 +75,13 @@ def daemon(cfg: Config, kb_text: str | None = None, tmp_path: Path | None = None
 
 def run_scanner(client: Any, project: str, root: Path, *, restart: dict | None = None, name: str = "scanner") -> Any:
     return run_poison_scanner(client, project, root, restart=restart, name=name)
+
+
+def window_summary(svc: Any) -> dict[str, int]:
+    """What the daemon saw, for a failure message: records per kind and name."""
+    seen: dict[str, int] = {}
+    for r in svc.window.snapshot():
+        action = r.data.get("Action", "") if isinstance(r.data, dict) else ""
+        key = f"{r.kind}:{r.name}:{action}"
+        seen[key] = seen.get(key, 0) + 1
+    return seen

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.actions.live import RESTART_CRASH_LOOP_KB, daemon, labels, make_config, run_scanner, wait
+from tests.actions.live import RESTART_CRASH_LOOP_KB, daemon, labels, make_config, run_scanner, wait, window_summary
 from vvai.actions import journal
 from vvai.testing.podman import BUSYBOX_IMAGE, PodmanEngine
 from vvai.testing.webhook import WebhookReceiver
@@ -78,7 +78,8 @@ def test_an_approval_nobody_gives_expires(tmp_path: Path, podman_engine: PodmanE
     started = ct.attrs["State"]["StartedAt"]
     with daemon(cfg, RESTART_CRASH_LOOP_KB, tmp_path) as svc:
         row = wait(lambda: next(iter(journal.select(svc.store, type="restart", status=("expired",))), None), 60)
-        assert row, [(r["status"], r["reason"]) for r in journal.select(svc.store)]
+        assert row, ([(r["status"], r["reason"]) for r in journal.select(svc.store)],
+                     [(i["category"], i["component"]) for i in svc.store.incidents()], window_summary(svc))
         aid = row["id"]
         assert webhook.wait_for(1, 20, lambda r: "restart scene_scanner: expired" in r.body["message"])
     p = _cli(cfg.store.path, tmp_path, "approve", str(aid))

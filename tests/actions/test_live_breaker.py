@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.actions.live import RESTART_CRASH_LOOP_KB, daemon, labels, make_config, wait
+from tests.actions.live import RESTART_CRASH_LOOP_KB, daemon, labels, make_config, wait, window_summary
 from vvai.actions import journal
 from vvai.testing.podman import BUSYBOX_IMAGE, PodmanEngine
 from vvai.testing.webhook import WebhookReceiver
@@ -48,7 +48,7 @@ def test_unfixable_crash_loop_opens_the_breaker_then_only_alerts(tmp_path: Path,
                                     if r["reason"].startswith("breaker open")), None), 90)
         assert opened, ([(r["type"], r["target"], r["status"], r["reason"]) for r in journal.select(svc.store)],
                         [(i["category"], i["component"], i["root_cause"]) for i in svc.store.incidents()],
-                        _window_summary(svc))
+                        window_summary(svc))
         assert "breaker open: restarts stopped" in opened["reason"]
         time.sleep(8)  # many more passes: nothing restarts it any more
         ran = [r for r in journal.select(svc.store, type="restart") if r["started"]]
@@ -59,16 +59,6 @@ def test_unfixable_crash_loop_opens_the_breaker_then_only_alerts(tmp_path: Path,
     got = webhook.wait_for(1, 15, lambda r: "breaker open: restarts stopped" in r.body["message"])
     assert got and "crash_loop: scene_scanner" in got[0].body["title"]
     assert len([r for r in webhook.received if "breaker open" in r.body["message"]]) == 1
-
-
-def _window_summary(svc) -> dict[str, int]:
-    """What the daemon saw, for a failure message: records per kind and name."""
-    seen: dict[str, int] = {}
-    for r in svc.window.snapshot():
-        action = r.data.get("Action", "") if isinstance(r.data, dict) else ""
-        key = f"{r.kind}:{r.name}:{action}"
-        seen[key] = seen.get(key, 0) + 1
-    return seen
 
 
 def _store(cfg):

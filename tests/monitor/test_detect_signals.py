@@ -178,6 +178,13 @@ def test_one_failed_model_load_is_a_model_error_one_other_model_line_is_not():
     # a successful load is no error at all
     ok = [app(30, "scene_summarizer", "model loaded", model_version="1.1")]
     assert deploy.detect(_ctx(build(app_log=ok))) == []
+    # the failure is over: a later load succeeded, or the store's active model is back on the one serving
+    fixed = [*failed, app(31, "scene_summarizer", "model loaded", model_version="1.0")]
+    assert deploy.detect(_ctx(build(app_log=fixed))) == []
+    rolled_back = meta(model={"name": "m", "version": "1.0", "previous_version": "1.1"})
+    assert deploy.detect(_ctx(build(rolled_back, app_log=failed))) == []
+    still_active = meta(model={"name": "m", "version": "1.1", "previous_version": "1.0"})
+    assert [x.kind for x in deploy.detect(_ctx(build(still_active, app_log=failed)))] == ["model_error"]
 
 
 def test_dependency_down_is_filed_under_the_dependency():

@@ -11,8 +11,8 @@ from typing import Any
 from vvai.actions import journal
 from vvai.actions.policy import decide
 from vvai.actions.requests import RollbackModelRequest
-from vvai.actions.where import models_root
 from vvai.common.errors import ConfigError, ConflictError, NotFoundError
+from vvai.monitor.config import models_root
 
 STATUS_FILTERS = ("pending", "approved", "queued", "running", "executed", "effective", "ineffective", "failed",
                   "refused", "expired", "suggested", "rejected", "all")

@@ -26,8 +26,8 @@ from vvai.actions.gate import gate
 from vvai.actions.reload import PolicySource
 from vvai.actions.requests import ACTIVE, UNHELPFUL, parse_request
 from vvai.actions.safety import Facts
-from vvai.actions.where import folder, models_root
-from vvai.monitor.config import Config
+from vvai.actions.where import folder
+from vvai.monitor.config import Config, models_root
 
 log = logging.getLogger("vvai.actions")
 RETRY_AFTER = ("ineffective", "failed", "refused")  # a new decision may be taken after these

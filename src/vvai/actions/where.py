@@ -1,17 +1,11 @@
-"""Where the executor's targets live, from the config (pure path arithmetic, nothing touched)."""
+"""Where the executor's targets live, from the config (pure path arithmetic, nothing touched); the
+models root is ``vvai.monitor.config.models_root``, shared with the monitor's model-store reader."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from vvai.monitor.config import Config
-
-
-def models_root(cfg: Config) -> Path:
-    """``[model] root`` in vvai.toml, else ``$VVAI_MODELS_DIR``, else ``<pipeline root>/models``."""
-    explicit = cfg.model.get("root") or os.environ.get("VVAI_MODELS_DIR")
-    return Path(explicit) if explicit else Path(cfg.pipeline.root) / "models"
 
 
 def folder(cfg: Config, name: str) -> Path:

@@ -15,6 +15,7 @@ from vvai.monitor.history import IncidentStore
 from vvai.monitor.samples import SampleHistory, with_history
 from vvai.monitor.sources.base import problem
 from vvai.monitor.sources.build import build_sources, configured_components
+from vvai.monitor.sources.modelstore import model_meta
 
 __all__ = ["capture_bundle", "parse_duration"]
 
@@ -43,7 +44,7 @@ def capture_bundle(cfg: Any, since_s: float, out: Path | str) -> tuple[Path, Par
     if note:
         records.append(problem("capture", note, end))
     parts = assemble(records, host=cfg.monitor.host, start=start, end=end, pipeline_root=cfg.pipeline.root,
-                     benchmarks=cfg.benchmarks, model=cfg.model, components=comps,
+                     benchmarks=cfg.benchmarks, model=model_meta(cfg), components=comps,
                      watched=watched_files(sources, comps))
     if parts.problems:  # an unknown key for readers; tells a post-mortem what could not be seen
         parts.meta["capture_problems"] = parts.problems[:200]

@@ -276,3 +276,9 @@ def load_config(path: str | Path | None = None) -> Config:
     cfg = parse_config(data, p.name)
     cfg.source_path = str(p)
     return cfg
+
+
+def models_root(cfg: Config) -> Path:
+    """``[model] root`` in vvai.toml, else ``$VVAI_MODELS_DIR``, else ``<pipeline root>/models``."""
+    explicit = cfg.model.get("root") or os.environ.get("VVAI_MODELS_DIR")
+    return Path(explicit) if explicit else Path(cfg.pipeline.root) / "models"

@@ -74,11 +74,30 @@ def _model_changes(ctx: Context) -> list[Finding]:
     return out
 
 
+MODEL_LOADED_RE = re.compile(r"\bmodel loaded\b|\bloaded model\b", re.IGNORECASE)
+
+
+def _failed_load_still_matters(ctx: Context, comp: str, hit) -> bool:
+    """One failed model load, no longer true: a later successful load of the component, or the model
+    store's active version (bundle.json ``model.version``) back on the version the failure record
+    says kept serving (rolled back, or the bad release never activated)."""
+    if not MODEL_LOAD_FAILED_RE.search(hit.text):
+        return False
+    later = [r for r in ctx.bundle.app_log if r.component == comp and r.ts and r.ts > hit.ts]
+    if any(r.level in ("INFO", "DEBUG") and MODEL_LOADED_RE.search(r.msg) for r in later):
+        return False
+    record = next((r for r in ctx.bundle.app_log if r.component == comp and r.ts == hit.ts
+                   and MODEL_LOAD_FAILED_RE.search(r.msg)), None)
+    serving = record.data.get("model_version") if record is not None else None
+    active = ctx.bundle.model.get("version")
+    return not (serving is not None and active is not None and str(serving) == str(active))
+
+
 def _model_errors(ctx: Context) -> list[Finding]:
     out = []
     for comp in ctx.bundle.all_components():
         hits = [e for e in ctx.errors(comp) if e.ts and MODEL_ERR_RE.search(e.text)]
-        if len(hits) < 2 and not (hits and MODEL_LOAD_FAILED_RE.search(hits[0].text)):
+        if len(hits) < 2 and not (hits and _failed_load_still_matters(ctx, comp, hits[0])):
             continue
         out.append(Finding(kind="model_error", component=comp, ts=hits[0].ts, last_ts=hits[-1].ts,
                            severity=Severity.error, evidence=[h.evidence for h in hits[:3]],

@@ -28,6 +28,7 @@ from vvai.monitor.service.metrics import MonitorMetrics
 from vvai.monitor.service.window import RecordWindow
 from vvai.monitor.sources.base import Record, Source
 from vvai.monitor.sources.build import build_sources, configured_components
+from vvai.monitor.sources.modelstore import model_meta
 
 log = logging.getLogger("vvai.monitor")
 SETTLE_S = 0.25
@@ -87,7 +88,7 @@ class MonitorService:
         comps = [r.name for r in records if r.kind == "component"] or self.components
         parts = assemble(records, host=self.cfg.monitor.host, start=start, end=end,
                          pipeline_root=self.cfg.pipeline.root, benchmarks=self.cfg.benchmarks,
-                         model=self.cfg.model, components=self.components,
+                         model=model_meta(self.cfg), components=self.components,
                          watched=watched_files(self.sources, comps))
         for rec in records:
             if rec.kind == "problem":
