@@ -15,6 +15,7 @@ from tests.api.conftest import TOKEN, make_incident
 
 pytest.importorskip("selenium")
 from selenium import webdriver  # noqa: E402
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
@@ -53,7 +54,8 @@ def shot(drv, name: str) -> Path:
 
 
 def wait(drv, cond, t: float = 15):
-    return WebDriverWait(drv, t).until(cond)
+    # the incident list is live: a row read while the poller replaces the table is read again
+    return WebDriverWait(drv, t, ignored_exceptions=(StaleElementReferenceException,)).until(cond)
 
 
 def test_operator_walkthrough_in_a_real_browser(site, browser) -> None:
@@ -177,3 +179,25 @@ def test_operator_walkthrough_in_a_real_browser(site, browser) -> None:
     # no request left the box: every resource came from this server
     hosts = d.execute_script("return performance.getEntriesByType('resource').map(e => new URL(e.name).host)")
     assert set(hosts) <= {base.split("//")[1]}
+
+
+def test_a_poll_that_finds_nothing_new_leaves_the_table_alone(site, browser) -> None:
+    """The operator's focus and selection survive the live updates: an unchanged list is not
+    rebuilt (only its ages tick), a changed one is."""
+    d, base = browser, site.base
+    d.get(base + "/login")
+    d.find_element(By.NAME, "token").send_keys(TOKEN)
+    d.find_element(By.NAME, "name").send_keys("grace")
+    d.find_element(By.NAME, "token").send_keys(Keys.ENTER)
+    wait(d, ec.presence_of_element_located((By.ID, "incidents")))
+    d.execute_script("document.querySelector('#incidents tbody tr').__mark = 7;"
+                     "document.querySelector('#incidents tbody tr a').focus();")
+    wait(d, lambda drv: "Updated" in drv.find_element(By.ID, "live-status").text, 20)  # one poll went by
+    assert d.execute_script("return document.querySelector('#incidents tbody tr').__mark") == 7
+    assert d.execute_script("return document.activeElement.closest('#incidents') !== null")
+    store = site.store()
+    store.upsert(make_incident("disk_full", "log_exporter", text="OSError: [Errno 28] No space left on device",
+                               severity="critical", root_cause="the exporter's volume is full"), now=time.time())
+    store.close()
+    wait(d, lambda drv: "the exporter's volume is full" in drv.find_element(By.ID, "incidents").text, 20)
+    assert d.execute_script("return document.querySelector('#incidents tbody tr').__mark") is None

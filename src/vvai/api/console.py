@@ -7,6 +7,7 @@ form uses a double-submit cookie instead. Every asset is served from ``/static``
 from __future__ import annotations
 
 import datetime as dt
+import json
 import secrets
 import time
 from pathlib import Path as FsPath
@@ -156,10 +157,15 @@ def incidents_page(request: Request, status: Literal["open", "resolved", ""] = "
     items, total = db.list_incidents(st.store, status=status or None, category=category or None,
                                      component=component or None, since=parse_since(since), limit=limit,
                                      offset=offset)
+    items = redacted_view(items, st.config().redaction.redactor())  # as the live poll shows them
     filters = {"status": status, "category": category, "component": component, "since": since}
     q = {k: v for k, v in filters.items() if v}
+    # what console.js compares each poll against: the rows as rendered, so its first poll does not
+    # rebuild an unchanged table (a rebuild drops the operator's keyboard focus and selection)
+    sig = json.dumps([[i["id"], i["status"], i["severity"], i["last_seen"], i["verdict"], i["root_cause"]]
+                      for i in items])
     return page(request, "incidents.html", items=items, total=total, offset=offset, limit=limit, filters=filters,
-                categories=CATEGORIES, query=urlencode(q),
+                categories=CATEGORIES, query=urlencode(q), sig=sig,
                 prev_url="/?" + urlencode({**q, "offset": max(0, offset - limit)}) if offset else None,
                 next_url="/?" + urlencode({**q, "offset": offset + limit}) if offset + limit < total else None)
 

@@ -51,7 +51,7 @@ class ApiState:
             return self.cfg
 
     def models_root(self) -> Path:
-        from vvai.actions.where import models_root
+        from vvai.monitor.config import models_root
 
         return models_root(self.config())
 

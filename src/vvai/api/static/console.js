@@ -33,7 +33,9 @@
     td(i.verdict || "");
     return tr;
   }
+  // the server renders the rows' signature; parse and re-serialise it so numbers compare in JS's form
   let last = "";
+  try { last = JSON.stringify(JSON.parse(table.dataset.sig || "")); } catch (e) { last = ""; }
   async function refresh() {
     if (document.hidden) return;
     const q = new URLSearchParams(table.dataset.query || "");
