@@ -72,9 +72,10 @@ def main() -> int:
         subprocess.run([sys.executable, "-m", "vvai.testing.synth", str(synth), str(a.synth_seeds)], check=True,
                        stdout=subprocess.DEVNULL)
         corpora.append(synth)
+    n_ctx = max(4096, a.max_prompt_tokens + a.max_answer_tokens + 512)  # the prompt, the answer, the template
     cfg = parse_config({"llm": {"mode": "local", "timeout_s": a.timeout, "max_prompt_tokens": a.max_prompt_tokens,
                                 "max_answer_tokens": a.max_answer_tokens,
-                                "local": {"gguf": str(_gguf()), "n_ctx": 4096, "threads": a.threads}}})
+                                "local": {"gguf": str(_gguf()), "n_ctx": n_ctx, "threads": a.threads}}})
     t0 = time.perf_counter()
     adv = LLMAdvisor(cfg.llm)
     print(f"model {_gguf().name}, {a.threads} thread(s), loaded in {time.perf_counter() - t0:.2f} s; "

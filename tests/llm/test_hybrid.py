@@ -104,3 +104,29 @@ def test_same_window_is_answered_from_the_cache_and_api_calls_are_capped(missed_
             f.write("2026-11-20T10:00:00.000000000Z ERROR retry queue epsilon is stuck\n")
         advise(missed_bundle, cfg, adv)
         assert len(api.requests) == 3
+
+
+def test_the_local_model_reads_a_smaller_prompt_than_the_api(tmp_path):
+    """[llm.local] max_prompt_tokens caps what the box's own cores must read of a big window; the
+    escalation to the API gets the whole [llm] budget, with the same instructions."""
+    import shutil
+
+    from tests.llm.conftest import EXAMPLES
+    from vvai.llm.budget import estimate_tokens
+
+    dst = tmp_path / "big"
+    shutil.copytree(EXAMPLES / "example-export_failure", dst)
+    with (dst / "logs" / "log_exporter.log").open("a") as f:
+        for n in range(12_000):
+            f.write(f"2026-11-20T10:0{n % 5}:{n % 60:02d}.{n:09d}Z WARN slow disk on shard{n}: {n % 97} ms "
+                    f"queue {n * 7 % 1013}\n")
+    with FakeOpenAI([Script(text=NONSENSE)], api_key="not-needed") as local, \
+            FakeOpenAI([Script(text=answer())]) as api:
+        cfg = llm_config(mode="hybrid", local={"base_url": local.base_url, "model": "local-small",
+                                               "max_prompt_tokens": 1024},
+                         api={"base_url": api.base_url, "model": "big", "api_key_env": KEY_ENV})
+        advise(dst, cfg)
+        msgs = [s.requests[0]["messages"] for s in (local, api)]
+    sent = [sum(estimate_tokens(str(m.get("content") or "")) for m in ms) for ms in msgs]
+    assert sent[0] <= 1024 < 1500 < sent[1] <= 3000, sent
+    assert msgs[0][0]["content"].split("<data-")[0] == msgs[1][0]["content"].split("<data-")[0]

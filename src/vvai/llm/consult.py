@@ -86,6 +86,9 @@ def make_prompt(provider: Any, bundle: Any, incidents: list[Incident], sigs: lis
                 sources: dict[str, list[str]], cfg: Any, redactor: Redactor | None,
                 mapping: Pseudonyms | None) -> Prompt:
     budget = cfg.max_prompt_tokens
+    cap = getattr(provider, "max_prompt_tokens", None)
+    if cap:
+        budget = min(budget, cap)
     n_ctx = getattr(provider, "n_ctx", None)
     if n_ctx:
         budget = min(budget, n_ctx - cfg.max_answer_tokens - 16)

@@ -3,6 +3,8 @@
 A provider never raises for a failed call: the reply carries ``status`` ``ok`` | ``timeout`` |
 ``error`` with the reason, token counts and latency, so the advisor can fall back to the rules'
 answer and record why. ``local`` says whether the data stays on the box (decides redaction).
+``max_prompt_tokens``, when set, caps the prompt below ``[llm] max_prompt_tokens`` for this
+provider (the ``[llm.local]`` model: prompt evaluation on the box's own cores is the slow part).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ class Provider(Protocol):
     name: str
     local: bool
     supports_tools: bool
+    max_prompt_tokens: int | None
 
     def complete(self, messages: list[dict[str, Any]], *, schema: dict[str, Any] | None, timeout: float,
                  tools: list[dict[str, Any]] | None = None, max_tokens: int = 512) -> ProviderReply: ...

@@ -13,13 +13,16 @@ def build_local(cfg: Any) -> Any:
     if cfg.local.gguf:
         from vvai.llm.providers.gguf import GGUFProvider
 
-        return GGUFProvider(cfg.local.gguf, n_ctx=cfg.local.n_ctx, n_threads=cfg.local.threads)
-    if not cfg.local.base_url:
+        p: Any = GGUFProvider(cfg.local.gguf, n_ctx=cfg.local.n_ctx, n_threads=cfg.local.threads)
+    elif not cfg.local.base_url:
         raise ConfigError("llm.local: set base_url or gguf", hint="e.g. base_url = \"http://127.0.0.1:8080/v1\"")
-    from vvai.llm.providers.openai_compat import OpenAICompatProvider
+    else:
+        from vvai.llm.providers.openai_compat import OpenAICompatProvider
 
-    return OpenAICompatProvider(cfg.local.base_url, cfg.local.model, response_format=cfg.local.response_format,
-                                supports_tools=cfg.tools.enabled, name=f"local:{cfg.local.model}")
+        p = OpenAICompatProvider(cfg.local.base_url, cfg.local.model, response_format=cfg.local.response_format,
+                                 supports_tools=cfg.tools.enabled, name=f"local:{cfg.local.model}")
+    p.max_prompt_tokens = cfg.local.max_prompt_tokens
+    return p
 
 
 def build_api(cfg: Any) -> Any:

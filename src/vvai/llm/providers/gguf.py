@@ -18,6 +18,7 @@ from vvai.llm.providers.base import ProviderReply
 class GGUFProvider:
     local = True
     supports_tools = False
+    max_prompt_tokens: int | None = None  # set by the factory from [llm.local]
 
     def __init__(self, path: str, *, n_ctx: int = 8192, n_threads: int = 2, name: str = ""):
         try:

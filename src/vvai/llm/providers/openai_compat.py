@@ -41,6 +41,7 @@ class OpenAICompatProvider:
         self.local = is_local_url(base_url) if local is None else local
         self.name = name or f"openai-compat:{model}"
         self.supports_tools = supports_tools
+        self.max_prompt_tokens: int | None = None  # set by the factory for the [llm.local] model
         if response_format == "auto":
             response_format = "json_object_schema" if self.local else "json_schema"
         self.response_format = response_format

@@ -14,6 +14,7 @@ embedded default and the fallback.
     base_url = "http://127.0.0.1:8080/v1"   # or: gguf = "/path/model.gguf"
     model = "smollm2-135m"
     response_format = "auto"     # auto | json_object_schema | json_schema | json_object | none
+    # max_prompt_tokens = 2048   # optional: a smaller prompt for the box's own cores (see LocalLLM)
     [llm.api]
     base_url = "https://api.openai.com/v1"
     model = "gpt-4o-mini"
@@ -47,6 +48,11 @@ class LocalLLM(_Strict):
     response_format: Format = "auto"
     n_ctx: int = Field(8192, ge=512)  # gguf only
     threads: int = Field(2, ge=1)  # gguf only
+    # The local model reads its prompt on the box's own cores: SmolLM2-135M on 2 idle ones took p50
+    # 5.0 s a bundle at 1024 tokens and 37 s at 6000 (bench/llm.py). This caps the local prompt
+    # below [llm] max_prompt_tokens (unset: the same); the API model (hybrid's escalation) always
+    # gets the whole [llm] budget. The fixed instructions take about 610 of these tokens.
+    max_prompt_tokens: int | None = Field(None, ge=256)
 
 
 class ApiLLM(_Strict):
