@@ -83,6 +83,15 @@ def modules() -> dict[str, Path]:
     return out
 
 
+def absolute(node: ast.ImportFrom, pkg: str) -> str:
+    """The module a ``from ... import`` names, a relative one resolved from package ``pkg``."""
+    base = node.module or ""
+    if node.level:
+        up = pkg.split(".")[: len(pkg.split(".")) - (node.level - 1)]
+        base = ".".join(up + ([base] if base else []))
+    return base
+
+
 def _is_package(name: str) -> bool:
     return modules().get(name, Path()).name == "__init__.py"
 
@@ -99,10 +108,7 @@ def imports() -> dict[str, set[tuple[str, int]]]:
             if isinstance(node, ast.Import):
                 found |= {(a.name, node.lineno) for a in node.names}
             elif isinstance(node, ast.ImportFrom):
-                base = node.module or ""
-                if node.level:
-                    up = pkg.split(".")[: len(pkg.split(".")) - (node.level - 1)]
-                    base = ".".join(up + ([base] if base else []))
+                base = absolute(node, pkg)
                 subs = [f"{base}.{a.name}" for a in node.names if f"{base}.{a.name}" in mods]
                 found |= {(m, node.lineno) for m in subs}
                 if len(subs) < len(node.names):  # names from the package itself, not only its modules

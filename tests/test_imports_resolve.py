@@ -12,6 +12,8 @@ import ast
 import importlib
 from pathlib import Path
 
+from tests.test_import_contract import absolute
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -31,12 +33,9 @@ def unresolved(files: list[Path]) -> list[str]:
             if isinstance(node, ast.Import):
                 targets = [(a.name, None) for a in node.names if a.name.split(".")[0] == "vvai"]
             elif isinstance(node, ast.ImportFrom):
-                base = node.module or ""
-                if node.level:
-                    if pkg is None:
-                        continue
-                    up = pkg.split(".")[: len(pkg.split(".")) - (node.level - 1)]
-                    base = ".".join(up + ([base] if base else []))
+                if node.level and pkg is None:
+                    continue
+                base = absolute(node, pkg or "")
                 if base.split(".")[0] != "vvai":
                     continue
                 targets = [(base, a.name) for a in node.names]

@@ -66,6 +66,23 @@ def oom_bundle(tmp_path: Path) -> Path:
     return dst
 
 
+@pytest.fixture
+def big_bundle(tmp_path: Path) -> Path:
+    """The recorded export failure, its logs grown to 1.4 MB with a crash loop's repeated lines."""
+    dst = tmp_path / "big"
+    shutil.copytree(EXAMPLES / "example-export_failure", dst)
+    log = dst / "logs" / "log_exporter.log"
+    with log.open("a") as f:
+        n = 0
+        while sum(p.stat().st_size for p in dst.rglob("*") if p.is_file()) < 1_400_000:
+            for _ in range(500):
+                n += 1
+                f.write(f"2026-11-20T10:0{n % 5}:{n % 60:02d}.{n:09d}Z ERROR upload of cam{n % 7}_{n:05d}.summary.json "
+                        f"failed after {n % 9 + 1} retries: connection refused (errno 111)\n")
+            f.flush()
+    return dst
+
+
 def smollm2_gguf() -> Path | None:
     import importlib.util
 

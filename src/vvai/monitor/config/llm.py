@@ -14,7 +14,7 @@ embedded default and the fallback.
     base_url = "http://127.0.0.1:8080/v1"   # or: gguf = "/path/model.gguf"
     model = "smollm2-135m"
     response_format = "auto"     # auto | json_object_schema | json_schema | json_object | none
-    # max_prompt_tokens = 2048   # optional: a smaller prompt for the box's own cores (see LocalLLM)
+    # max_prompt_tokens = 1024   # optional: a smaller prompt for the box's own cores (see LocalLLM)
     [llm.api]
     base_url = "https://api.openai.com/v1"
     model = "gpt-4o-mini"
