@@ -2,7 +2,11 @@
 cost, and rules-only vs rules+LLM on every corpus given.
 
     .venv/bin/python bench/llm.py [--corpus DIR ...] [--synth-seeds 1] [--threads 2]
-                                  [--max-prompt-tokens 1024] [--max-answer-tokens 128]
+                                  [--max-prompt-tokens N] [--local-max-prompt-tokens N]
+                                  [--max-answer-tokens N] [--no-flash-attn]
+
+Without the size flags it runs the embedded defaults of ``[llm]`` and ``[llm.local]`` (what
+``mode = "local"`` with a ``gguf`` gets), and prints them.
 
 Default corpora: the 4 recorded examples (../shared/spec/examples) and a synthetic corpus of
 every category (``python -m vvai.testing.synth``, ``--synth-seeds`` seeds each) written to a
@@ -49,8 +53,10 @@ def main() -> int:
     ap.add_argument("--corpus", action="append", default=[])
     ap.add_argument("--synth-seeds", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--max-prompt-tokens", type=int, default=1024)
-    ap.add_argument("--max-answer-tokens", type=int, default=128)
+    ap.add_argument("--max-prompt-tokens", type=int, default=None, help="[llm] (default: the embedded one)")
+    ap.add_argument("--local-max-prompt-tokens", type=int, default=None, help="[llm.local] (default: embedded)")
+    ap.add_argument("--max-answer-tokens", type=int, default=None, help="[llm] (default: the embedded one)")
+    ap.add_argument("--no-flash-attn", action="store_true")
     ap.add_argument("--timeout", type=float, default=120)
     a = ap.parse_args()
 
@@ -72,14 +78,25 @@ def main() -> int:
         subprocess.run([sys.executable, "-m", "vvai.testing.synth", str(synth), str(a.synth_seeds)], check=True,
                        stdout=subprocess.DEVNULL)
         corpora.append(synth)
-    n_ctx = max(4096, a.max_prompt_tokens + a.max_answer_tokens + 512)  # the prompt, the answer, the template
-    cfg = parse_config({"llm": {"mode": "local", "timeout_s": a.timeout, "max_prompt_tokens": a.max_prompt_tokens,
-                                "max_answer_tokens": a.max_answer_tokens,
-                                "local": {"gguf": str(_gguf()), "n_ctx": n_ctx, "threads": a.threads}}})
+    llm_cfg: dict = {"mode": "local", "timeout_s": a.timeout,
+                     "local": {"gguf": str(_gguf()), "threads": a.threads, "flash_attn": not a.no_flash_attn}}
+    if a.max_prompt_tokens is not None:
+        llm_cfg["max_prompt_tokens"] = a.max_prompt_tokens
+    if a.max_answer_tokens is not None:
+        llm_cfg["max_answer_tokens"] = a.max_answer_tokens
+    if a.local_max_prompt_tokens is not None:
+        llm_cfg["local"]["max_prompt_tokens"] = a.local_max_prompt_tokens
+    eff = parse_config({"llm": llm_cfg}).llm
+    prompt_cap = min(eff.max_prompt_tokens, eff.local.max_prompt_tokens or eff.max_prompt_tokens)
+    # the context holds the prompt, the answer and the chat template
+    llm_cfg["local"]["n_ctx"] = max(4096, prompt_cap + eff.max_answer_tokens + 512)
+    cfg = parse_config({"llm": llm_cfg})
     t0 = time.perf_counter()
     adv = LLMAdvisor(cfg.llm)
-    print(f"model {_gguf().name}, {a.threads} thread(s), loaded in {time.perf_counter() - t0:.2f} s; "
-          f"max_prompt_tokens {a.max_prompt_tokens}, max_answer_tokens {a.max_answer_tokens}")
+    print(f"model {_gguf().name}, {a.threads} thread(s), flash_attn {cfg.llm.local.flash_attn}, loaded in "
+          f"{time.perf_counter() - t0:.2f} s; [llm] max_prompt_tokens {cfg.llm.max_prompt_tokens}, "
+          f"[llm.local] max_prompt_tokens {cfg.llm.local.max_prompt_tokens} (the local prompt's cap: {prompt_cap}), "
+          f"max_answer_tokens {cfg.llm.max_answer_tokens}")
 
     # the machine's speed right now (2 shared cores): the reference the times below depend on
     llm = adv.hybrid.local._llm

@@ -67,3 +67,19 @@ def test_without_a_tokenizer_the_estimate_keeps_a_margin(oom_bundle):
     rules = Diagnoser().diagnose(b)
     p = build_prompt(b, rules, [], source_lines(b), max_tokens=1500)
     assert not p.exact and p.tokens <= 1500 * 0.95
+
+
+def test_the_instructions_start_the_same_on_every_bundle_so_the_models_cache_reuses_them(big_bundle, oom_bundle):
+    """What changes per bundle (its components, the fence's nonce) comes after a prefix that is
+    identical on every call: llama.cpp keeps that prefix's cache instead of reading it again."""
+    systems = []
+    for path in (big_bundle, oom_bundle):
+        b = load_bundle(path)
+        rules = Diagnoser().diagnose(b)
+        p = build_prompt(b, rules, unexplained(b, rules), source_lines(b), max_tokens=3000)
+        systems.append((p.messages[0]["content"], p.nonce, b.all_components()))
+    (s1, n1, c1), (s2, n2, c2) = systems
+    assert n1 != n2
+    head1, head2 = s1.split("The box's components:")[0], s2.split("The box's components:")[0]
+    assert head1 == head2 and len(head1) > 0.8 * len(s1)
+    assert n1 not in head1 and not any(f'"{c}"' in head1 for c in c1)

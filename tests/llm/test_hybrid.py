@@ -120,3 +120,18 @@ def test_the_local_model_reads_a_smaller_prompt_than_the_api(big_bundle):
     sent = [sum(estimate_tokens(str(m.get("content") or "")) for m in ms) for ms in msgs]
     assert sent[0] <= 1024 < 1500 < sent[1] <= 3000, sent
     assert msgs[0][0]["content"].split("<data-")[0] == msgs[1][0]["content"].split("<data-")[0]
+
+
+def test_by_default_the_local_model_reads_at_most_1536_tokens_and_the_api_the_whole_budget(big_bundle):
+    """The embedded [llm.local] cap (bench/llm.py: p50 8.4 s a bundle on 2 cores at 1536) applies
+    when the operator sets none; [llm] max_prompt_tokens stays the API's budget."""
+    with FakeOpenAI([Script(text=NONSENSE)], api_key="not-needed") as local, \
+            FakeOpenAI([Script(text=answer())]) as api:
+        cfg = llm_config(mode="hybrid", max_prompt_tokens=6000,
+                         local={"base_url": local.base_url, "model": "local-small"},
+                         api={"base_url": api.base_url, "model": "big", "api_key_env": KEY_ENV})
+        assert cfg.local.max_prompt_tokens == 1536
+        advise(big_bundle, cfg)
+        msgs = [s.requests[0]["messages"] for s in (local, api)]
+    sent = [sum(estimate_tokens(str(m.get("content") or "")) for m in ms) for ms in msgs]
+    assert sent[0] <= 1536 < 4000 < sent[1] <= 6000, sent

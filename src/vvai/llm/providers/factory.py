@@ -13,7 +13,8 @@ def build_local(cfg: Any) -> Any:
     if cfg.local.gguf:
         from vvai.llm.providers.gguf import GGUFProvider
 
-        p: Any = GGUFProvider(cfg.local.gguf, n_ctx=cfg.local.n_ctx, n_threads=cfg.local.threads)
+        p: Any = GGUFProvider(cfg.local.gguf, n_ctx=cfg.local.n_ctx, n_threads=cfg.local.threads,
+                                    flash_attn=cfg.local.flash_attn)
     elif not cfg.local.base_url:
         raise ConfigError("llm.local: set base_url or gguf", hint="e.g. base_url = \"http://127.0.0.1:8080/v1\"")
     else:

@@ -20,7 +20,8 @@ class GGUFProvider:
     supports_tools = False
     max_prompt_tokens: int | None = None  # set by the factory from [llm.local]
 
-    def __init__(self, path: str, *, n_ctx: int = 8192, n_threads: int = 2, name: str = ""):
+    def __init__(self, path: str, *, n_ctx: int = 8192, n_threads: int = 2, flash_attn: bool = True,
+                 name: str = ""):
         try:
             from llama_cpp import Llama
         except ImportError:
@@ -29,7 +30,11 @@ class GGUFProvider:
         self.name = name or f"gguf:{path.rsplit('/', 1)[-1]}"
         self._lock = threading.Lock()  # one llama context: one call at a time
         try:
-            self._llm = Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, verbose=False)
+            # flash attention: SmolLM2-135M on 2 cores read 2048 prompt tokens at 222 tok/s with it,
+            # 172 without (6000: 156 vs 107). The same Llama object keeps its cache of the last
+            # prompt and reuses the longest common prefix (the fixed instructions) on the next call.
+            self._llm = Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, flash_attn=flash_attn,
+                              verbose=False)
         except (ValueError, OSError) as e:
             raise ConfigError(f"cannot load GGUF model {path}: {e}", hint="check llm.local.gguf") from None
         self.n_ctx = n_ctx

@@ -14,7 +14,7 @@ embedded default and the fallback.
     base_url = "http://127.0.0.1:8080/v1"   # or: gguf = "/path/model.gguf"
     model = "smollm2-135m"
     response_format = "auto"     # auto | json_object_schema | json_schema | json_object | none
-    # max_prompt_tokens = 1024   # optional: a smaller prompt for the box's own cores (see LocalLLM)
+    max_prompt_tokens = 1536     # what the box's own cores read (p50 8.4 s on 2 cores); the API gets [llm]'s
     [llm.api]
     base_url = "https://api.openai.com/v1"
     model = "gpt-4o-mini"
@@ -48,11 +48,14 @@ class LocalLLM(_Strict):
     response_format: Format = "auto"
     n_ctx: int = Field(8192, ge=512)  # gguf only
     threads: int = Field(2, ge=1)  # gguf only
-    # The local model reads its prompt on the box's own cores: SmolLM2-135M on 2 idle ones took p50
-    # 5.0 s a bundle at 1024 tokens and 37 s at 6000 (bench/llm.py). This caps the local prompt
-    # below [llm] max_prompt_tokens (unset: the same); the API model (hybrid's escalation) always
-    # gets the whole [llm] budget. The fixed instructions take about 610 of these tokens.
-    max_prompt_tokens: int | None = Field(None, ge=256)
+    flash_attn: bool = True  # gguf only: faster prompt reading on CPU (bench/llm.py)
+    # The local model reads its prompt on the box's own cores. This caps the local prompt below
+    # [llm] max_prompt_tokens; the API model (hybrid's escalation) always gets the whole [llm]
+    # budget. bench/llm.py, SmolLM2-135M on 2 cores, flash attention, the instructions' cache
+    # reused: p50 8.4 s a bundle at 1536 (the default), 11.6 s at 2048. A local server with a
+    # GPU can take the whole budget: set it to [llm] max_prompt_tokens. The fixed instructions
+    # take about 480 of these tokens (read once, then reused from the model's cache).
+    max_prompt_tokens: int | None = Field(1536, ge=256)
 
 
 class ApiLLM(_Strict):
