@@ -86,17 +86,18 @@ def main() -> int:
         llm_cfg["max_answer_tokens"] = a.max_answer_tokens
     if a.local_max_prompt_tokens is not None:
         llm_cfg["local"]["max_prompt_tokens"] = a.local_max_prompt_tokens
-    eff = parse_config({"llm": llm_cfg}).llm
-    prompt_cap = min(eff.max_prompt_tokens, eff.local.max_prompt_tokens or eff.max_prompt_tokens)
-    # the context holds the prompt, the answer and the chat template
-    llm_cfg["local"]["n_ctx"] = max(4096, prompt_cap + eff.max_answer_tokens + 512)
     cfg = parse_config({"llm": llm_cfg})
+    prompt_cap = cfg.llm.local_prompt_tokens
+    need = prompt_cap + cfg.llm.max_answer_tokens + 512  # the prompt, the answer and the chat template
+    if need > cfg.llm.local.n_ctx:  # only a cap above the embedded context makes it bigger
+        llm_cfg["local"]["n_ctx"] = need
+        cfg = parse_config({"llm": llm_cfg})
     t0 = time.perf_counter()
     adv = LLMAdvisor(cfg.llm)
     print(f"model {_gguf().name}, {a.threads} thread(s), flash_attn {cfg.llm.local.flash_attn}, loaded in "
           f"{time.perf_counter() - t0:.2f} s; [llm] max_prompt_tokens {cfg.llm.max_prompt_tokens}, "
           f"[llm.local] max_prompt_tokens {cfg.llm.local.max_prompt_tokens} (the local prompt's cap: {prompt_cap}), "
-          f"max_answer_tokens {cfg.llm.max_answer_tokens}")
+          f"max_answer_tokens {cfg.llm.max_answer_tokens}, n_ctx {cfg.llm.local.n_ctx}")
 
     # the machine's speed right now (2 shared cores): the reference the times below depend on
     llm = adv.hybrid.local._llm

@@ -123,7 +123,7 @@ def test_the_local_model_reads_a_smaller_prompt_than_the_api(big_bundle):
 
 
 def test_by_default_the_local_model_reads_at_most_1536_tokens_and_the_api_the_whole_budget(big_bundle):
-    """The embedded [llm.local] cap (bench/llm.py: p50 8.4 s a bundle on 2 cores at 1536) applies
+    """The embedded [llm.local] cap (bench/llm.py: p50 8.5 s a bundle on 2 cores at 1536) applies
     when the operator sets none; [llm] max_prompt_tokens stays the API's budget."""
     with FakeOpenAI([Script(text=NONSENSE)], api_key="not-needed") as local, \
             FakeOpenAI([Script(text=answer())]) as api:

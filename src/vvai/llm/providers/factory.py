@@ -14,7 +14,7 @@ def build_local(cfg: Any) -> Any:
         from vvai.llm.providers.gguf import GGUFProvider
 
         p: Any = GGUFProvider(cfg.local.gguf, n_ctx=cfg.local.n_ctx, n_threads=cfg.local.threads,
-                                    flash_attn=cfg.local.flash_attn)
+                              flash_attn=cfg.local.flash_attn)
     elif not cfg.local.base_url:
         raise ConfigError("llm.local: set base_url or gguf", hint="e.g. base_url = \"http://127.0.0.1:8080/v1\"")
     else:
@@ -22,7 +22,7 @@ def build_local(cfg: Any) -> Any:
 
         p = OpenAICompatProvider(cfg.local.base_url, cfg.local.model, response_format=cfg.local.response_format,
                                  supports_tools=cfg.tools.enabled, name=f"local:{cfg.local.model}")
-    p.max_prompt_tokens = cfg.local.max_prompt_tokens
+    p.max_prompt_tokens = cfg.local_prompt_tokens  # one definition: [llm]'s budget, capped by [llm.local]'s
     return p
 
 

@@ -14,7 +14,7 @@ embedded default and the fallback.
     base_url = "http://127.0.0.1:8080/v1"   # or: gguf = "/path/model.gguf"
     model = "smollm2-135m"
     response_format = "auto"     # auto | json_object_schema | json_schema | json_object | none
-    max_prompt_tokens = 1536     # what the box's own cores read (p50 8.4 s on 2 cores); the API gets [llm]'s
+    max_prompt_tokens = 1536     # what the box's own cores read (p50 8.5 s on 2 cores); the API gets [llm]'s
     [llm.api]
     base_url = "https://api.openai.com/v1"
     model = "gpt-4o-mini"
@@ -52,7 +52,7 @@ class LocalLLM(_Strict):
     # The local model reads its prompt on the box's own cores. This caps the local prompt below
     # [llm] max_prompt_tokens; the API model (hybrid's escalation) always gets the whole [llm]
     # budget. bench/llm.py, SmolLM2-135M on 2 cores, flash attention, the instructions' cache
-    # reused: p50 8.4 s a bundle at 1536 (the default), 11.6 s at 2048. A local server with a
+    # reused: p50 8.5 s a bundle at 1536 (the default), 11.6 s at 2048. A local server with a
     # GPU can take the whole budget: set it to [llm] max_prompt_tokens. The fixed instructions
     # take about 480 of these tokens (read once, then reused from the model's cache).
     max_prompt_tokens: int | None = Field(1536, ge=256)
@@ -90,6 +90,11 @@ class LLMConfig(_Strict):
     api: ApiLLM = Field(default_factory=ApiLLM)
     hybrid: HybridLLM = Field(default_factory=HybridLLM)
     tools: ToolsLLM = Field(default_factory=ToolsLLM)
+
+    @property
+    def local_prompt_tokens(self) -> int:
+        """The local model's prompt budget: [llm]'s, capped by [llm.local]'s when set."""
+        return min(self.max_prompt_tokens, self.local.max_prompt_tokens or self.max_prompt_tokens)
 
     @model_validator(mode="after")
     def _redaction(self) -> LLMConfig:
