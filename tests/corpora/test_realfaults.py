@@ -1,7 +1,9 @@
-"""The real-fault corpus itself (tests/corpora/realfaults/bundles): recorded with `vvai monitor capture`
-on Podman by tests/corpora/realfaults/record.py. These tests check the recordings, not the diagnosis:
-size, that every record reads back with no problem of the wrong-type or malformed kind, that the
-ground truth follows the spec, and that it names what the bundle holds."""
+"""The real-fault corpora themselves (tests/corpora/realfaults/bundles, the held-out set, and
+tests/corpora/realfaults_dev/bundles, its development variants): recorded with `vvai monitor capture`
+on Podman by tests/corpora/realfaults/record.py and tests/corpora/realfaults_dev/record_dev.py.
+These tests check the recordings, not the diagnosis: size, that every record reads back with no
+problem of the wrong-type or malformed kind, that the ground truth follows the spec, and that it
+names what the bundle holds."""
 
 from __future__ import annotations
 
@@ -12,9 +14,22 @@ import pytest
 
 from vvai.monitor.bundle import load_bundle
 
-HERE = Path(__file__).resolve().parent / "realfaults"
-BUNDLES = sorted(p for p in (HERE / "bundles").iterdir() if p.is_dir()) if (HERE / "bundles").is_dir() else []
-NAMES = [p.name for p in BUNDLES]
+ROOT = Path(__file__).resolve().parent
+# each corpus: its folder, its recorder, and the minimum it must cover. realfaults is the held-out set;
+# realfaults_dev holds fault variants recorded the same way, for development.
+CORPORA = {
+    "realfaults": {"recorder": "record.py", "bundles": 15, "healthy": 5, "categories": 10},
+    "realfaults_dev": {"recorder": "record_dev.py", "bundles": 8, "healthy": 3, "categories": 6},
+}
+
+
+def _bundles(corpus: str) -> list[Path]:
+    d = ROOT / corpus / "bundles"
+    return sorted(p for p in d.iterdir() if p.is_dir()) if d.is_dir() else []
+
+
+BUNDLES = [b for c in CORPORA for b in _bundles(c)]
+NAMES = [f"{b.parents[1].name}/{b.name}" for b in BUNDLES]
 
 CATEGORIES = {
     "oom_kill",
@@ -55,15 +70,19 @@ def _expected(b: Path) -> dict:
     return json.loads((b / "expected.json").read_text())
 
 
-def test_the_corpus_is_there_and_covers_faults_and_healthy_runs() -> None:
-    assert len(BUNDLES) >= 15, NAMES
-    cats = [i["category"] for b in BUNDLES for i in _expected(b)["incidents"]]
-    healthy = [b for b in BUNDLES if not _expected(b)["incidents"]]
-    assert len(healthy) >= 5, NAMES
-    assert len(set(cats)) >= 10, cats
-    assert (HERE / "record.py").is_file() and (HERE / "README.md").is_file()
-    readme = (HERE / "README.md").read_text()
-    assert [n for n in NAMES if n not in readme] == []  # every bundle says how it was recorded
+@pytest.mark.parametrize("corpus", list(CORPORA))
+def test_the_corpus_is_there_and_covers_faults_and_healthy_runs(corpus: str) -> None:
+    here, need = ROOT / corpus, CORPORA[corpus]
+    bundles = _bundles(corpus)
+    names = [p.name for p in bundles]
+    assert len(bundles) >= need["bundles"], names
+    cats = [i["category"] for b in bundles for i in _expected(b)["incidents"]]
+    healthy = [b for b in bundles if not _expected(b)["incidents"]]
+    assert len(healthy) >= need["healthy"], names
+    assert len(set(cats)) >= need["categories"], cats
+    assert (here / need["recorder"]).is_file() and (here / "README.md").is_file()
+    readme = (here / "README.md").read_text()
+    assert [n for n in names if n not in readme] == []  # every bundle says how it was recorded
 
 
 @pytest.mark.parametrize("b", BUNDLES, ids=NAMES)
@@ -113,7 +132,8 @@ def test_expected_follows_the_spec_and_names_what_the_bundle_holds(b: Path) -> N
                 assert a.split(":", 1)[1] == inc.get("file"), a
 
 
-def test_scenarios_in_the_recorder_match_the_committed_bundles() -> None:
-    """Every committed bundle has a scenario in record.py that can re-record it."""
-    text = (HERE / "record.py").read_text()
-    assert [n for n in NAMES if f'"{n}"' not in text] == []
+@pytest.mark.parametrize("corpus", list(CORPORA))
+def test_scenarios_in_the_recorder_match_the_committed_bundles(corpus: str) -> None:
+    """Every committed bundle has a scenario in its corpus's recorder that can re-record it."""
+    text = (ROOT / corpus / CORPORA[corpus]["recorder"]).read_text()
+    assert [p.name for p in _bundles(corpus) if f'"{p.name}"' not in text] == []

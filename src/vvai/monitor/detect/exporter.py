@@ -41,6 +41,23 @@ def _recovered(ctx: Context, comp: str, errs: list) -> bool:
     return any(e.file for e in errs) or len(after_last) >= 3
 
 
+def _persists(ctx: Context, errs: list) -> bool:
+    """Failures over a short recording that are still happening when it ends: separate attempts
+    (at least ``export_min_failures`` distinct times) over at least ``export_persist_minutes``, the
+    last one no further from the window's end than a few of the attempts' own intervals. (Retries
+    that then succeeded were already set aside by :func:`_recovered`.)"""
+    s = ctx.settings
+    times = sorted({e.ts.replace(microsecond=0) for e in errs})
+    if len(times) < s.export_min_failures or ctx.end is None:
+        return False
+    span = (times[-1] - times[0]).total_seconds()
+    if span < s.export_persist_minutes * 60:
+        return False
+    gaps = sorted((b - a).total_seconds() for a, b in zip(times, times[1:], strict=False))
+    interval = gaps[len(gaps) // 2]
+    return (ctx.end - times[-1]).total_seconds() <= max(3 * interval, 30.0)
+
+
 def detect(ctx: Context) -> list[Finding]:
     s = ctx.settings
     out: list[Finding] = []
@@ -57,7 +74,7 @@ def detect(ctx: Context) -> list[Finding]:
             continue  # transient: every failed shipment went through on a retry
         failures = max(len(errs), metric_fail)
         span = (errs[-1].ts - errs[0].ts).total_seconds() / 60 if len(errs) > 1 else 0
-        if failures < s.export_min_failures or (errs and span < s.export_min_minutes):
+        if failures < s.export_min_failures or (errs and span < s.export_min_minutes and not _persists(ctx, errs)):
             continue
         if not errs and err_metric:
             span = (err_metric[-1].ts - err_metric[0].ts).total_seconds() / 60

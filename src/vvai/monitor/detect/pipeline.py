@@ -3,6 +3,8 @@ All computed from pipeline.jsonl snapshots (disk space is detect/diskspace.py)."
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from vvai.common.timefmt import parse_ts
 from vvai.monitor.detect.context import Context
 from vvai.monitor.detect.evidence import ev_record
@@ -25,7 +27,8 @@ def detect(ctx: Context) -> list[Finding]:
     out: list[Finding] = []
     if snaps:
         out += _backlog(ctx)
-        out += _orphans(ctx)
+        orphans = _orphans(ctx)
+        out += orphans or _summarizer_stall(ctx)
         out += _processed(ctx)
     return out  # disk space: see detect/diskspace.py
 
@@ -50,13 +53,77 @@ def _backlog(ctx: Context) -> list[Finding]:
                                             if not ctx.bundle.components.get(c, None)
                                             or not ctx.bundle.components[c].depends_on][:1]
     comp = consumers[0] if consumers else "pipeline"
+    quiet = _quiet_since(ctx, comp, last_progress)
     first_big = next((r for r, c in zip(snaps, counts, strict=True) if c >= s.backlog_min_files), snaps[-1])
     return [Finding(
         kind="input_backlog", component=comp, ts=first_big.ts, last_ts=snaps[-1].ts, severity=Severity.warning,
         evidence=[ev_record("pipeline.jsonl", first_big, "input"), ev_record("pipeline.jsonl", snaps[-1], "input")],
         summary=f"{last} files waiting in input/ (+{growth}); no input consumed for {idle:.0f} min",
-        attrs={"count": last, "growth": growth, "idle_minutes": round(idle, 1),
-               "stalled": idle >= s.stall_minutes})]
+        attrs={"count": last, "growth": growth, "idle_minutes": round(idle, 1), "folder": "input",
+               "quiet": quiet, "stalled": _stalled(s, idle, quiet)})]
+
+
+def _stalled(s, idle: float, quiet: bool) -> bool:
+    """No progress for ``stall_minutes``; or, when the worker shows no sign of work at all (no
+    CPU, not a line of log) while its inputs wait, for ``stall_quiet_minutes``. A worker busy on a
+    long video uses CPU, so only the first rule applies to it."""
+    return idle >= s.stall_minutes or (quiet and idle >= s.stall_quiet_minutes)
+
+
+def _quiet_since(ctx: Context, comp: str, since) -> bool:
+    """Since ``since`` the worker was running but idle: enough stats samples, every one of them
+    running with CPU under ``stall_quiet_cpu_percent``, and no line of its log."""
+    s = ctx.settings
+    rows = [r for r in ctx.stats_of(comp) if r.ts > since]
+    if len(rows) < s.stall_quiet_min_samples:
+        return False
+    for r in rows:
+        cpu = r.data.get("cpu_percent")
+        if r.data.get("status", "running") != "running" or not isinstance(cpu, int | float) \
+                or cpu >= s.stall_quiet_cpu_percent:
+            return False
+    return not any(ln.ts and ln.ts > since + timedelta(seconds=1) for ln in ctx.bundle.log_lines(comp))
+
+
+def _waiting_analytics(snap: dict) -> set[str]:
+    names: set[str] = set()
+    for folder in (snap.get("dirs") or {}):
+        names.update(_names(snap, folder))
+    return {n for n in names if n.endswith(".analytic.json") and n[: -len(".analytic.json")] + ".summary.json"
+            not in names}
+
+
+def _summarizer_stall(ctx: Context) -> list[Finding]:
+    """The summarizer's inputs (``.analytic.json`` without a summary) pile up while it is running
+    and does nothing. Only the quiet kind: a summarizer that is down or slow for long is the
+    orphan-outputs finding's, and one that is busy is working."""
+    s = ctx.settings
+    snaps = ctx.bundle.pipeline
+    comps = ctx.by_role("summarizer")
+    if not comps or len(snaps) < 2:
+        return []
+    comp = comps[0]
+    waiting = [_waiting_analytics(r.data) for r in snaps]
+    counts = [len(w) for w in waiting]
+    growth = counts[-1] - min(counts[: max(1, len(counts) // 4)])
+    if counts[-1] < s.backlog_min_files or growth < s.backlog_min_growth:
+        return []
+    last_progress = snaps[0].ts
+    for r, prev, cur in zip(snaps[1:], waiting, waiting[1:], strict=False):
+        if prev - cur:
+            last_progress = r.ts
+    idle = (snaps[-1].ts - last_progress).total_seconds() / 60
+    quiet = _quiet_since(ctx, comp, last_progress)
+    if not (quiet and _stalled(s, idle, quiet)):
+        return []
+    first_big = next((r for r, c in zip(snaps, counts, strict=True) if c >= s.backlog_min_files), snaps[-1])
+    return [Finding(
+        kind="input_backlog", component=comp, ts=first_big.ts, last_ts=snaps[-1].ts, severity=Severity.warning,
+        evidence=[ev_record("pipeline.jsonl", first_big, "processed"),
+                  ev_record("pipeline.jsonl", snaps[-1], "processed")],
+        summary=f"{counts[-1]} .analytic.json waiting for {comp} (+{growth}); none summarized for {idle:.0f} min",
+        attrs={"count": counts[-1], "growth": growth, "idle_minutes": round(idle, 1), "folder": "processed",
+               "quiet": quiet, "stalled": True})]
 
 
 def _orphans(ctx: Context) -> list[Finding]:

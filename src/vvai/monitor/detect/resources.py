@@ -44,6 +44,19 @@ def sustained(samples: list[tuple], threshold: float, minutes: float, share: flo
     return best
 
 
+def _span_minutes(samples: list[tuple], minutes: float, s) -> float:
+    """The span saturation must last: ``minutes``; or, when the bundle's samples cover less than
+    that, all but the first and last tenth of what they cover (never under
+    ``saturation_short_minutes``): at its limit from start to end is persistent as far as anyone
+    can see."""
+    if len(samples) < 3:
+        return minutes
+    covered = (samples[-1][0] - samples[0][0]).total_seconds() / 60
+    if covered >= minutes:
+        return minutes
+    return max(s.saturation_short_minutes, 0.8 * covered)
+
+
 def detect(ctx: Context) -> list[Finding]:
     s = ctx.settings
     out: list[Finding] = []
@@ -55,7 +68,8 @@ def detect(ctx: Context) -> list[Finding]:
         if spec and spec.cpus:
             cpu = [(r.ts, float(r.data.get("cpu_percent") or 0) / (spec.cpus * 100), r) for r in rows
                    if isinstance(r.data.get("cpu_percent"), int | float)]
-            hit = sustained(cpu, s.cpu_saturation_fraction, s.cpu_saturation_minutes, s.cpu_saturation_share)
+            hit = sustained(cpu, s.cpu_saturation_fraction, _span_minutes(cpu, s.cpu_saturation_minutes, s),
+                            s.cpu_saturation_share)
             if hit:
                 first, last, mean, dur = hit
                 out.append(Finding(

@@ -19,6 +19,8 @@ class DetectorSettings(BaseModel):
     cpu_saturation_fraction: float = Field(0.85, description="CPU use / cpus limit counted as saturated")
     cpu_saturation_minutes: float = Field(10.0, description="how long saturation must last")
     cpu_saturation_share: float = Field(0.8, description="share of samples above the fraction in that span")
+    saturation_short_minutes: float = Field(1.0, description="the least span when the bundle covers less than "
+                                                             "cpu_saturation_minutes")
     mem_pressure_fraction: float = Field(0.92, description="mem use / mem_limit counted as near the limit")
     mem_pressure_minutes: float = Field(10.0, description="how long memory must stay near the limit")
     # performance
@@ -29,6 +31,9 @@ class DetectorSettings(BaseModel):
     backlog_min_files: int = Field(8, description="input files for a backlog")
     backlog_min_growth: int = Field(5, description="growth of the input folder across the window")
     stall_minutes: float = Field(10.0, description="minutes without progress while input waits")
+    stall_quiet_minutes: float = Field(1.0, description="the same when the worker shows no CPU and no log line")
+    stall_quiet_cpu_percent: float = Field(2.0, description="CPU percent under which a running worker is idle")
+    stall_quiet_min_samples: int = Field(5, description="stats samples needed to call a worker idle")
     orphan_delay_minutes: float = Field(10.0, description="expected time from analytic to summary")
     orphan_min_files: int = Field(3, description="orphans needed for a finding")
     processed_growth_min: int = Field(15, description="growth of processed/ that means nothing is shipped")
@@ -36,6 +41,8 @@ class DetectorSettings(BaseModel):
     # exporter
     export_min_failures: int = Field(3, description="failed shipments for an export failure")
     export_min_minutes: float = Field(5.0, description="span the export failures must cover")
+    export_persist_minutes: float = Field(0.5, description="a shorter span counts when failures last to the "
+                                                           "window's end")
     # deployment
     deploy_window_minutes: float = Field(30.0, description="errors within this after a deploy are blamed on it")
     # roles: component name -> scanner|summarizer|exporter|other (inferred from names when absent)
