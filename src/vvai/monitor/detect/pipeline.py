@@ -34,33 +34,42 @@ def detect(ctx: Context) -> list[Finding]:
 
 
 def _backlog(ctx: Context) -> list[Finding]:
-    s = ctx.settings
-    snaps = ctx.bundle.pipeline
-    counts = [len(_inputs(r.data)) for r in snaps]
-    last = counts[-1]
-    growth = last - min(counts[: max(1, len(counts) // 4)])
-    if last < s.backlog_min_files or growth < s.backlog_min_growth:
-        return []
-    last_progress = snaps[0].ts
-    prev = _inputs(snaps[0].data)
-    for r in snaps[1:]:
-        cur = _inputs(r.data)
-        if set(prev) - set(cur):
-            last_progress = r.ts
-        prev = cur
-    idle = (snaps[-1].ts - last_progress).total_seconds() / 60
     consumers = ctx.by_role("scanner") or [c for c in ctx.bundle.all_components()
                                             if not ctx.bundle.components.get(c, None)
                                             or not ctx.bundle.components[c].depends_on][:1]
     comp = consumers[0] if consumers else "pipeline"
+    waiting = [set(_inputs(r.data)) for r in ctx.bundle.pipeline]
+    return _waiting_backlog(ctx, comp, waiting, "input",
+                            "{count} files waiting in input/ (+{growth}); no input consumed for {idle:.0f} min")
+
+
+def _waiting_backlog(ctx: Context, comp: str, waiting: list[set[str]], folder: str, summary: str,
+                     quiet_only: bool = False) -> list[Finding]:
+    """The files waiting for ``comp`` in each snapshot (``waiting``, one set per pipeline.jsonl
+    record): a backlog when enough of them wait and their number grew; stalled when none was taken
+    for long enough (:func:`_stalled`). ``quiet_only`` reports only a stalled, idle worker."""
+    s = ctx.settings
+    snaps = ctx.bundle.pipeline
+    counts = [len(w) for w in waiting]
+    growth = counts[-1] - min(counts[: max(1, len(counts) // 4)])
+    if counts[-1] < s.backlog_min_files or growth < s.backlog_min_growth:
+        return []
+    last_progress = snaps[0].ts
+    for r, prev, cur in zip(snaps[1:], waiting, waiting[1:], strict=False):
+        if prev - cur:
+            last_progress = r.ts
+    idle = (snaps[-1].ts - last_progress).total_seconds() / 60
     quiet = _quiet_since(ctx, comp, last_progress)
+    stalled = _stalled(s, idle, quiet)
+    if quiet_only and not (quiet and stalled):
+        return []
     first_big = next((r for r, c in zip(snaps, counts, strict=True) if c >= s.backlog_min_files), snaps[-1])
     return [Finding(
         kind="input_backlog", component=comp, ts=first_big.ts, last_ts=snaps[-1].ts, severity=Severity.warning,
-        evidence=[ev_record("pipeline.jsonl", first_big, "input"), ev_record("pipeline.jsonl", snaps[-1], "input")],
-        summary=f"{last} files waiting in input/ (+{growth}); no input consumed for {idle:.0f} min",
-        attrs={"count": last, "growth": growth, "idle_minutes": round(idle, 1), "folder": "input",
-               "quiet": quiet, "stalled": _stalled(s, idle, quiet)})]
+        evidence=[ev_record("pipeline.jsonl", first_big, folder), ev_record("pipeline.jsonl", snaps[-1], folder)],
+        summary=summary.format(count=counts[-1], growth=growth, idle=idle, comp=comp),
+        attrs={"count": counts[-1], "growth": growth, "idle_minutes": round(idle, 1), "folder": folder,
+               "quiet": quiet, "stalled": stalled})]
 
 
 def _stalled(s, idle: float, quiet: bool) -> bool:
@@ -85,10 +94,16 @@ def _quiet_since(ctx: Context, comp: str, since) -> bool:
     return not any(ln.ts and ln.ts > since + timedelta(seconds=1) for ln in ctx.bundle.log_lines(comp))
 
 
-def _waiting_analytics(snap: dict) -> set[str]:
-    names: set[str] = set()
+def _all_names(snap: dict) -> dict[str, dict]:
+    """Every entry of every folder of a snapshot, by name."""
+    names: dict[str, dict] = {}
     for folder in (snap.get("dirs") or {}):
         names.update(_names(snap, folder))
+    return names
+
+
+def _waiting_analytics(snap: dict) -> set[str]:
+    names = _all_names(snap)
     return {n for n in names if n.endswith(".analytic.json") and n[: -len(".analytic.json")] + ".summary.json"
             not in names}
 
@@ -97,42 +112,20 @@ def _summarizer_stall(ctx: Context) -> list[Finding]:
     """The summarizer's inputs (``.analytic.json`` without a summary) pile up while it is running
     and does nothing. Only the quiet kind: a summarizer that is down or slow for long is the
     orphan-outputs finding's, and one that is busy is working."""
-    s = ctx.settings
-    snaps = ctx.bundle.pipeline
     comps = ctx.by_role("summarizer")
-    if not comps or len(snaps) < 2:
+    if not comps:
         return []
-    comp = comps[0]
-    waiting = [_waiting_analytics(r.data) for r in snaps]
-    counts = [len(w) for w in waiting]
-    growth = counts[-1] - min(counts[: max(1, len(counts) // 4)])
-    if counts[-1] < s.backlog_min_files or growth < s.backlog_min_growth:
-        return []
-    last_progress = snaps[0].ts
-    for r, prev, cur in zip(snaps[1:], waiting, waiting[1:], strict=False):
-        if prev - cur:
-            last_progress = r.ts
-    idle = (snaps[-1].ts - last_progress).total_seconds() / 60
-    quiet = _quiet_since(ctx, comp, last_progress)
-    if not (quiet and _stalled(s, idle, quiet)):
-        return []
-    first_big = next((r for r, c in zip(snaps, counts, strict=True) if c >= s.backlog_min_files), snaps[-1])
-    return [Finding(
-        kind="input_backlog", component=comp, ts=first_big.ts, last_ts=snaps[-1].ts, severity=Severity.warning,
-        evidence=[ev_record("pipeline.jsonl", first_big, "processed"),
-                  ev_record("pipeline.jsonl", snaps[-1], "processed")],
-        summary=f"{counts[-1]} .analytic.json waiting for {comp} (+{growth}); none summarized for {idle:.0f} min",
-        attrs={"count": counts[-1], "growth": growth, "idle_minutes": round(idle, 1), "folder": "processed",
-               "quiet": quiet, "stalled": True})]
+    waiting = [_waiting_analytics(r.data) for r in ctx.bundle.pipeline]
+    return _waiting_backlog(ctx, comps[0], waiting, "processed",
+                            "{count} .analytic.json waiting for {comp} (+{growth}); none summarized for {idle:.0f} min",
+                            quiet_only=True)
 
 
 def _orphans(ctx: Context) -> list[Finding]:
     s = ctx.settings
     snaps = ctx.bundle.pipeline
     last = snaps[-1]
-    names: dict[str, dict] = {}
-    for folder in (last.data.get("dirs") or {}):
-        names.update(_names(last.data, folder))
+    names = _all_names(last.data)
     orphans = []
     for n, e in names.items():
         if n.endswith(".analytic.json"):
