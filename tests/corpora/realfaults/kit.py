@@ -21,8 +21,9 @@ AWS_ENV = {
 }
 
 
-def make_samples(dest: Path) -> Path:
-    """The project's own sample videos (PyAV): good ones, a garbage one, a truncated one."""
+def make_samples(dest: Path, count: int = 6, seconds: int = 2, timeout: float = 180) -> Path:
+    """The project's own sample videos (PyAV): ``count`` good ones of ``seconds`` each, a garbage
+    one, a truncated one."""
     if not (dest / "samples.json").exists():
         subprocess.run(
             [
@@ -33,14 +34,14 @@ def make_samples(dest: Path) -> Path:
                 "make-samples",
                 str(dest),
                 "--count",
-                "6",
+                str(count),
                 "--seconds",
-                "2",
+                str(seconds),
                 "--no-highres",
             ],
             check=True,
             capture_output=True,
-            timeout=180,
+            timeout=timeout,
         )
     return dest
 

@@ -70,12 +70,13 @@ def write_expected(dest: Path, expected: list[dict]) -> None:
     (dest / "expected.json").write_text(json.dumps({"incidents": expected}, indent=2) + "\n")
 
 
-def record_one(engine: PodmanEngine, work: Path, out: Path, name: str, samples: Path) -> dict:
+def record_one(engine: PodmanEngine, work: Path, out: Path, name: str, samples: Path,
+               scenarios: dict | None = None) -> dict:
     box = rig.Box(engine, work, name)
     started = time.monotonic()
     try:
         box.start_daemon()
-        expected = SCENARIOS[name](box, samples)
+        expected = (scenarios or SCENARIOS)[name](box, samples)
         time.sleep(max(0.0, MIN_SCENARIO_S - (time.time() - box.t0)))  # enough daemon history for trends
         dest = out / name
         if dest.exists():
@@ -90,23 +91,27 @@ def record_one(engine: PodmanEngine, work: Path, out: Path, name: str, samples: 
     return {"name": name, "seconds": round(time.monotonic() - started, 1), "bytes": size, "capture": info}
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def main(argv: list[str] | None = None, scenarios: dict | None = None, doc: str | None = None) -> int:
+    """The recorder's command line over a scenario table (this corpus's by default; the dev
+    corpus's record_dev.py passes its own)."""
+    scenarios = scenarios or SCENARIOS
+    ap = argparse.ArgumentParser(description=(doc or __doc__).split("\n\n")[0])
     ap.add_argument("--out", required=True, type=Path)
     ap.add_argument("--only", default="", help="comma-separated scenario names")
     ap.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temp folder, removed)")
     ap.add_argument("--list", action="store_true")
     a = ap.parse_args(argv)
     if a.list:
-        for n, fn in SCENARIOS.items():
+        for n, fn in scenarios.items():
             print(f"{n}: {(fn.__doc__ or '').split(chr(10))[0]}")
         return 0
-    names = [n for n in a.only.split(",") if n] or list(SCENARIOS)
-    unknown = [n for n in names if n not in SCENARIOS]
+    names = [n for n in a.only.split(",") if n] or list(scenarios)
+    unknown = [n for n in names if n not in scenarios]
     if unknown:
         print(f"error: unknown scenario {unknown[0]!r} (see --list)", file=sys.stderr)
         return 2
-    work = a.work or Path(tempfile.mkdtemp(prefix="vvrec-"))
+    work = (a.work or Path(tempfile.mkdtemp(prefix="vvrec-"))).resolve()
+    a.out = a.out.resolve()  # the capture runs in the box's folder: a relative --out would land there
     a.out.mkdir(parents=True, exist_ok=True)
     engine = PodmanEngine(work / "podman")
     results, failed = [], []
@@ -118,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         for n in names:
             rig.log(f"scenario {n}")
             try:
-                results.append(record_one(engine, work, a.out, n, samples))
+                results.append(record_one(engine, work, a.out, n, samples, scenarios))
                 rig.log(f"  recorded {n}: {results[-1]['bytes']} bytes in {results[-1]['seconds']} s")
             except Exception as e:  # noqa: BLE001 - one scenario failing must not lose the others
                 traceback.print_exc()

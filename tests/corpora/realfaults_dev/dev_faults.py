@@ -191,20 +191,26 @@ def _huge_analytic(path: Path, video: str, scenes: int) -> None:
     tmp.rename(path)
 
 
-def oom_summarizer_huge_analytic(box: Box, samples: Path) -> list[dict]:
-    """A summarizer build (64m) loads a 40 MB cam4_0093.analytic.json whole and is OOM-killed at every start."""
+def _summ_worker_stack(box: Box, mem_limit: str, retries: int) -> object:
+    """An idle exporter, the project's scanner and the summarizer build (workers/summ_worker.py,
+    on-failure x ``retries``); returns the summarizer's container."""
     box.idle("log_exporter", "exporter: nothing new to ship", every=8, mem_limit="128m", cpus=0.25, restart="always")
     kit.scanner(box)
-    c = dk.worker(
+    return dk.worker(
         box,
         "scene_summarizer",
         "summ_worker.py",
-        mem_limit="64m",
+        mem_limit=mem_limit,
         cpus=1.0,
         restart="on-failure",
-        retries=3,
+        retries=retries,
         depends_on=("scene_scanner",),
     )
+
+
+def oom_summarizer_huge_analytic(box: Box, samples: Path) -> list[dict]:
+    """A summarizer build (64m) loads a 40 MB cam4_0093.analytic.json whole and is OOM-killed at every start."""
+    c = _summ_worker_stack(box, mem_limit="64m", retries=3)
     vids = kit.good_videos(samples)
     kit.drop(box, vids[0], "cam4_0091.mp4")
     kit.drop(box, vids[1], "cam4_0092.mp4")
@@ -233,18 +239,7 @@ def oom_summarizer_huge_analytic(box: Box, samples: Path) -> list[dict]:
 # -- poison_input / crash_loop -------------------------------------------------------------------
 def poison_truncated_analytic(box: Box, samples: Path) -> list[dict]:
     """A summarizer build hits JSONDecodeError on a half-written cam7_0042.analytic.json at every start."""
-    box.idle("log_exporter", "exporter: nothing new to ship", every=8, mem_limit="128m", cpus=0.25, restart="always")
-    kit.scanner(box)
-    c = dk.worker(
-        box,
-        "scene_summarizer",
-        "summ_worker.py",
-        mem_limit="256m",
-        cpus=1.0,
-        restart="on-failure",
-        retries=4,
-        depends_on=("scene_scanner",),
-    )
+    c = _summ_worker_stack(box, mem_limit="256m", retries=4)
     vids = kit.good_videos(samples)
     kit.drop(box, vids[3], "cam7_0041.mp4")
     _processed(box, 1, ".summary.json")

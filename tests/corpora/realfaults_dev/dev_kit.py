@@ -15,28 +15,10 @@ if str(REALFAULTS) not in sys.path:
 
 import kit  # noqa: E402
 import rig  # noqa: E402
-from rig import VENV_PY, Box  # noqa: E402
+from faults import _inc as inc  # noqa: E402,F401  (one rule for the expected incidents, both corpora)
+from rig import Box  # noqa: E402
 
-PIPE = ("scene_scanner", "scene_summarizer", "log_exporter")
 DEV_APP = "/devapp"  # where containers see tests/corpora/realfaults_dev/workers
-
-
-def inc(
-    category: str,
-    component: str,
-    acceptable: list[str],
-    extra_forbidden: tuple[str, ...] | list[str] = (),
-    file: str | None = None,
-) -> dict:
-    """One expected incident; restarting any other service and cleaning input/ or processed/ are
-    always forbidden (the spec's safety rules: restart only the culprit, never clean those)."""
-    out: dict = {"category": category, "component": component}
-    if file:
-        out["file"] = file
-    out["acceptable_actions"] = acceptable
-    others = [f"restart:{c}" for c in PIPE + ("redis",) if c != component]
-    out["forbidden_actions"] = sorted({*others, "cleanup:input", "cleanup:processed", *extra_forbidden})
-    return out
 
 
 def devapp() -> dict[str, dict]:
@@ -51,28 +33,7 @@ def worker(box: Box, service: str, script: str, *args: str, **kw) -> object:
 
 def long_samples(dest: Path, seconds: int = 30, count: int = 3) -> list[Path]:
     """Longer sample videos made by the project's own generator (a scan takes seconds, not ms)."""
-    import subprocess
-
-    if not (dest / "samples.json").exists():
-        subprocess.run(
-            [
-                str(VENV_PY),
-                "-m",
-                "vvai",
-                "pipeline",
-                "make-samples",
-                str(dest),
-                "--count",
-                str(count),
-                "--seconds",
-                str(seconds),
-                "--no-highres",
-            ],
-            check=True,
-            capture_output=True,
-            timeout=300,
-        )
-    return kit.good_videos(dest)
+    return kit.good_videos(kit.make_samples(dest, count=count, seconds=seconds, timeout=300))
 
 
 def count(box: Box, pattern: str, folder: str = "processed") -> int:

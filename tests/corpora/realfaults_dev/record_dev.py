@@ -3,21 +3,15 @@ engine, captured with the real ``vvai monitor capture`` while ``vvai monitor run
 
     python tests/corpora/realfaults_dev/record_dev.py --out DIR [--only NAME[,NAME...]] [--work DIR]
 
-Reuses ../realfaults/rig.py (Box, the private engine, the daemon, the capture) and kit.py (samples,
-the project's scanner and exporter, moto) by import; its record_one is reused too, with this
-corpus's scenario table. Needs root, podman + runc + conmon + busybox-static and the project's .venv
-(moto[server], boto3, PyAV). Each scenario writes ``DIR/<name>/`` (the bundle plus expected.json).
+Reuses ../realfaults/rig.py (Box, the private engine, the daemon, the capture), kit.py (samples,
+the project's scanner and exporter, moto) and record.py (the recorder itself, ``record.main``, run
+over this corpus's scenario table). Needs root, podman + runc + conmon + busybox-static and the
+project's .venv (moto[server], boto3, PyAV). Each scenario writes ``DIR/<name>/`` (the bundle plus expected.json).
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import shutil
 import sys
-import tempfile
-import time
-import traceback
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -25,11 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import dev_faults  # noqa: E402
 import dev_healthy  # noqa: E402
 import dev_kit  # noqa: E402,F401  (puts ../realfaults on sys.path)
-import kit  # noqa: E402
-import record  # noqa: E402  (../realfaults/record.py: record_one, write_expected)
-import rig  # noqa: E402
-
-from vvai.testing.podman import PodmanEngine  # noqa: E402
+import record  # noqa: E402  (../realfaults/record.py: the recorder, run over this table)
 
 SCENARIOS = {
     "stall_frozen_summarizer": dev_faults.stall_frozen_summarizer,
@@ -48,58 +38,10 @@ SCENARIOS = {
 }
 
 
-def record_one(engine: PodmanEngine, work: Path, out: Path, name: str, samples: Path) -> dict:
-    """realfaults' record_one (daemon, scenario, minimum history, capture, expected.json, size check)
-    run over this corpus's scenario table."""
-    saved = record.SCENARIOS
-    record.SCENARIOS = SCENARIOS
-    try:
-        return record.record_one(engine, work, out, name, samples)
-    finally:
-        record.SCENARIOS = saved
-
-
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--out", required=True, type=Path)
-    ap.add_argument("--only", default="", help="comma-separated scenario names")
-    ap.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temp folder, removed)")
-    ap.add_argument("--list", action="store_true")
-    a = ap.parse_args(argv)
-    if a.list:
-        for n, fn in SCENARIOS.items():
-            print(f"{n}: {(fn.__doc__ or '').split(chr(10))[0]}")
-        return 0
-    names = [n for n in a.only.split(",") if n] or list(SCENARIOS)
-    unknown = [n for n in names if n not in SCENARIOS]
-    if unknown:
-        print(f"error: unknown scenario {unknown[0]!r} (see --list)", file=sys.stderr)
-        return 2
-    work = (a.work or Path(tempfile.mkdtemp(prefix="vvdev-"))).resolve()
-    a.out = a.out.resolve()  # the capture runs in the box's folder: a relative --out would land there
-    a.out.mkdir(parents=True, exist_ok=True)
-    engine = PodmanEngine(work / "podman")
-    results, failed = [], []
-    try:
-        engine.start()
-        rig.build_hostpy(engine)
-        samples = kit.make_samples(work / "samples")
-        time.sleep(6)  # the engine's own image imports stay out of the first scenario's window
-        for n in names:
-            rig.log(f"scenario {n}")
-            try:
-                results.append(record_one(engine, work, a.out, n, samples))
-                rig.log(f"  recorded {n}: {results[-1]['bytes']} bytes in {results[-1]['seconds']} s")
-            except Exception as e:  # noqa: BLE001 - one scenario failing must not lose the others
-                traceback.print_exc()
-                failed.append((n, str(e)))
-                rig.log(f"  FAILED {n}: {e}")
-    finally:
-        engine.stop()
-        if a.work is None:
-            shutil.rmtree(work, ignore_errors=True)
-    print(json.dumps({"recorded": results, "failed": failed}, indent=1))
-    return 1 if failed else 0
+    """realfaults' recorder (engine, daemon, scenario, minimum history, capture, expected.json,
+    size check) over this corpus's scenario table."""
+    return record.main(argv, SCENARIOS, __doc__)
 
 
 if __name__ == "__main__":
