@@ -22,6 +22,15 @@ T = time.time()
 POLICY = {"mode": "approval", "limits": {"settle_s": 0, "approval_ttl_s": 60}}
 
 
+@pytest.fixture(autouse=True)
+def _now() -> None:
+    """Each test's T is taken when it starts: in a long run the module is imported minutes before its
+    tests run, and calls that read the wall clock (list_actions, approve) would see T's approvals
+    past their 60 s TTL."""
+    global T
+    T = time.time()
+
+
 def _poison(cfg, name="cam3_0001.mp4") -> Path:
     p = Path(cfg.pipeline.root) / "input" / name
     p.write_bytes(b"\x00poison" * 100)
