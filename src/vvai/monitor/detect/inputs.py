@@ -59,13 +59,7 @@ def in_flight(mentions: list[tuple], ts, since=None, lookback_min: float = 45,
     if i < 0:
         return None
     m = mentions[i]
-    if (ts - m[0]) > timedelta(minutes=lookback_min):
-        return None
-    if since is None or m[0] > since + timedelta(seconds=1):
-        return m
-    if m[0].microsecond == 0 and m[0] >= since.replace(microsecond=0) and ts - since < timedelta(seconds=2):
-        # a log stamped to the second, restarts faster than that: the mention may be this incarnation's,
-        # and it is when the same file is named again after the crash (checked by the caller's count)
+    if (ts - m[0]) <= timedelta(minutes=lookback_min) and (since is None or m[0] > since + timedelta(seconds=1)):
         return m
     return None
 
