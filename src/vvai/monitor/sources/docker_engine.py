@@ -19,6 +19,7 @@ in well under a second instead of waiting for the next stats poll.
 from __future__ import annotations
 
 import contextlib
+import math
 import threading
 import time
 from collections.abc import Iterator
@@ -27,6 +28,8 @@ from typing import Any
 from vvai.common.timefmt import parse_epoch, parse_ts, rfc3339
 from vvai.monitor.sources.base import Record, Sink, Source, problem
 
+# seconds past ``until`` a past-events read may take, tried in turn (see DockerEngineSource.events)
+EVENT_HEADROOM_S = (1.0, 4.0, 15.0)
 IMPORTANT_ACTIONS = ("die", "oom", "kill", "restart", "health_status")
 CONTAINER_ACTIONS = ("create", "start", "die", "oom", "kill", "restart", "stop", "destroy", "pause",
                      "unpause", "health_status")
@@ -116,6 +119,7 @@ class DockerEngineSource(Source):
         self._log_again: dict[str, bool] = {}
         self._event_client: Any = None
         self._images: set[str] = set()  # images (names and ids) the watched containers run
+        self.event_headroom_s: tuple[float, ...] = EVENT_HEADROOM_S
 
     # -- engine access --------------------------------------------------------------------------
     def client(self) -> Any:
@@ -266,14 +270,32 @@ class DockerEngineSource(Source):
         repos = {_repo(i) for i in ours}
         return bool(names & ours) or any(_repo(n) in repos for n in names if not n.startswith("sha256:"))
 
-    def events(self, since: float, until: float) -> Iterator[Record]:
-        """Past events of the window. Podman 4.3 returns nothing when ``until`` is already in the
-        past, so ask up to a moment from now (a wait of under a second) and filter ourselves."""
-        stop_at = int(max(until, time.time())) + 1
-        for ev in self.client().api.events(since=int(since), until=stop_at, decode=True):
-            rec = self._event_record(ev)
-            if rec is not None and since - 1 <= rec.ts <= until + 1:
-                yield rec
+    def events(self, since: float, until: float, found: dict[str, dict] | None = None) -> Iterator[Record]:
+        """Past events of the window, checked against what inspect says happened.
+
+        Podman 4.3 returns nothing when ``until`` is already in the past, so ask up to a moment
+        from now and filter ourselves. Its file logger also ends the read when the wall clock
+        passes ``until``, wherever it is in the file: when the engine is slow to answer, the
+        newest events (the ones that matter) are cut. So the last start or exit of every watched
+        container inside the window (``found``, from :meth:`discover`) must come back as an
+        event; when one does not, read again with more time (``event_headroom_s``), and say so
+        when even the last read is short."""
+        expected = _last_transitions(found or {}, since, until)
+        recs: list[Record] = []
+        for headroom in self.event_headroom_s:
+            stop_at = math.ceil(max(until, time.time()) + headroom)
+            recs = [r for r in map(self._event_record,
+                                   self.client().api.events(since=int(since), until=stop_at, decode=True))
+                    if r is not None and since - 1 <= r.ts <= until + 1]
+            missing = sorted(comp for cid, (comp, t) in expected.items()
+                             if not any(r.meta.get("container_id") == cid and r.ts >= t - 2 for r in recs))
+            if not missing:
+                break
+        else:
+            yield problem(self.name, f"events of {', '.join(missing)} missing after {len(self.event_headroom_s)} "
+                          "reads (the engine did not read its events log in time): exits and restarts of this "
+                          "window may be undercounted")
+        yield from recs
 
     def _after_die(self, cid: str, comp: str, sink: Sink) -> None:
         """Inspect right after a die: OOMKilled and RestartCount arrive without waiting for a poll."""
@@ -451,7 +473,7 @@ class DockerEngineSource(Source):
             yield Record("component", t0, self.component_meta(attrs), name=comp)
         first = list(self.sample_stats())  # primes the CPU baseline
         try:
-            yield from self.events(since, until)
+            yield from self.events(since, until, found)
         except Exception as e:  # noqa: BLE001
             yield problem(self.name, f"events: {type(e).__name__}: {e}")
         yield from self.logs(since, until)
@@ -503,6 +525,18 @@ class DockerEngineSource(Source):
             t.join(0.5)
         self._event_client = None
         self._client = None
+
+
+def _last_transitions(found: dict[str, dict], since: float, until: float) -> dict[str, tuple[str, float]]:
+    """container id -> (component, its last start or exit) when that moment lies in the window."""
+    out: dict[str, tuple[str, float]] = {}
+    for comp, attrs in found.items():
+        state = attrs.get("State") or {}
+        moments = [t for t in (parse_epoch(state.get("StartedAt")), parse_epoch(state.get("FinishedAt")))
+                   if t is not None and since <= t <= until]
+        if moments and attrs.get("Id"):
+            out[attrs["Id"]] = (comp, max(moments))
+    return out
 
 
 def _looks_like_error(line: str) -> bool:
