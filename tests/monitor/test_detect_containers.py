@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.monitor.test_bundle_builders import app, build, dts, event, meta, stat
+from datetime import timedelta
+
+from tests.monitor.test_bundle_builders import T0, app, build, dts, event, meta, stat
 from vvai.monitor.detect import containers, inputs
 from vvai.monitor.detect.context import Context
 from vvai.monitor.detect.settings import DetectorSettings
@@ -123,3 +125,44 @@ def test_repeated_network_errors_on_one_file_are_not_poison():
 def test_meta_components_roles_inferred():
     ctx = _ctx(build(meta()))
     assert ctx.roles == {"scene_scanner": "scanner", "scene_summarizer": "summarizer", "log_exporter": "exporter"}
+
+
+def _second(minutes: float) -> str:
+    """A log stamp cut to the whole second, as Podman 4.3's log API writes it."""
+    return (T0 + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+S = 1 / 60  # one second, in minutes
+
+
+def test_sub_second_restarts_with_second_stamps_name_the_one_file_every_incarnation_took():
+    # three videos done, then every start takes big.mp4 and dies about 0.3 s later: five
+    # incarnations share two stamps, so no line can be ordered against the crashes by time
+    lines = [f"{_second(5)} decode start: a.mp4", f"{_second(5 + 2 * S)} decode start: b.mp4"]
+    evs = []
+    t = 10.0
+    for _ in range(5):
+        lines.append(f"{_second(t + 0.05 * S)} decode start: big.mp4")
+        evs += [event(t + 0.3 * S, "die", "scene_scanner", exitCode=137), event(t + 0.35 * S, "start", "scene_scanner")]
+        t += 0.35 * S
+    f = inputs.detect(_ctx(build(events=evs, logs={"scene_scanner": lines})))
+    assert [(x.kind, x.file) for x in f] == [("poison_input", "big.mp4")] and f[0].attrs["count"] >= 3
+
+
+def test_second_stamps_never_name_a_file_a_quick_restart_went_on_to():
+    # poison.mp4 crashes four quick incarnations; then it is quarantined and the next one, in the
+    # same second, takes good1.mp4 and good2.mp4: the crashes of that second cannot be pinned on
+    # any one file, and no good file may be named
+    lines, evs = [], []
+    t = 10.0
+    for _ in range(4):
+        lines.append(f"{_second(t + 0.02 * S)} decode start: poison.mp4")
+        evs += [event(t + 0.1 * S, "die", "scene_scanner", exitCode=1), event(t + 0.12 * S, "start", "scene_scanner")]
+        t += 0.12 * S
+    lines += [f"{_second(t + 0.05 * S)} decode start: good1.mp4", f"{_second(t + 0.06 * S)} scanned good1.mp4",
+              f"{_second(t + 0.07 * S)} decode start: good2.mp4"]
+    f = inputs.detect(_ctx(build(events=evs, logs={"scene_scanner": lines})))
+    assert [x.file for x in f if x.kind == "poison_input"] in ([], ["poison.mp4"])
+    assert inputs.in_flight_coarse(
+        [(T0 + timedelta(minutes=m), n, None) for m, n in ((10, "poison.mp4"), (10, "good1.mp4"))],
+        T0 + timedelta(minutes=10, seconds=0.5)) is None

@@ -64,6 +64,32 @@ def in_flight(mentions: list[tuple], ts, since=None, lookback_min: float = 45,
     return None
 
 
+def coarse(mentions: list[tuple]) -> bool:
+    """Are all the mentions whole-second stamps? (Podman 4.3's log API cuts the fraction.)
+
+    Then a crash and the lines of the same second cannot be ordered by time, and a restart
+    faster than a second puts several incarnations in one stamp."""
+    return len(mentions) >= 2 and all(m[0].microsecond == 0 and not hasattr(m[2], "msg") for m in mentions)
+
+
+def in_flight_coarse(mentions: list[tuple], ts, since=None, lookback_min: float = 45) -> tuple | None:
+    """:func:`in_flight` for whole-second stamps: a line stamped ``s`` was written in [s, s+1).
+
+    The file in flight is the last one this incarnation (between ``since``, the previous crash,
+    and ``ts``) named. Every mention that may be that one is a candidate: the last mention that
+    certainly falls inside the incarnation, and every later one whose second overlaps it. The file
+    is named only when all candidates name the same file; when they disagree (a quick restart
+    that went on to other files in the same second) nothing is named, never a guess."""
+    one = timedelta(seconds=1)
+    possible = [m for m in mentions if m[0] <= ts and (since is None or m[0] + one > since)
+                and ts - m[0] <= timedelta(minutes=lookback_min)]
+    certain = [i for i, m in enumerate(possible) if m[0] + one <= ts and (since is None or m[0] >= since)]
+    candidates = possible[certain[-1]:] if certain else possible
+    if candidates and len({m[1] for m in candidates}) == 1:
+        return candidates[-1]
+    return None
+
+
 def _input_size(ctx: Context, name: str) -> int | None:
     for snap in reversed(ctx.bundle.pipeline):
         for entries in (snap.data.get("dirs") or {}).values():
@@ -84,7 +110,11 @@ def detect(ctx: Context) -> list[Finding]:
             continue
         crashes = crash_times(ctx, comp)
         mtimes = [m[0] for m in mentions]
-        seen = [in_flight(mentions, t, crashes[i - 1] if i else None, times=mtimes) for i, t in enumerate(crashes)]
+        if coarse(mentions):
+            seen = [in_flight_coarse(mentions, t, crashes[i - 1] if i else None) for i, t in enumerate(crashes)]
+        else:
+            seen = [in_flight(mentions, t, crashes[i - 1] if i else None, times=mtimes)
+                    for i, t in enumerate(crashes)]
         counts = Counter(m[1] for m in seen if m)
         if crashes and counts:
             name, n = counts.most_common(1)[0]
