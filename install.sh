@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One command installs everything vvai and its tests need on a Debian/Ubuntu machine:
-#   - Debian packages: Podman (a Docker-API-compatible engine for the container tests) and
+#   - Debian packages: Podman (a Docker-API-compatible engine for the container tests), Docker
+#     Engine (docker.io: started privately only by the tests of what Podman 4.3 lacks) and
 #     the tools it needs, busybox-static (tiny local test images), Prometheus (a real server
 #     for the monitor's Prometheus source test);
 #   - a virtualenv in .venv with vvai (editable) and its test dependencies.
@@ -11,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-APT_PKGS="podman runc conmon uidmap fuse-overlayfs slirp4netns busybox-static prometheus chromium chromium-driver haproxy debootstrap docker-compose redis-server"
+APT_PKGS="podman runc conmon uidmap fuse-overlayfs slirp4netns busybox-static docker.io prometheus chromium chromium-driver haproxy debootstrap docker-compose redis-server"
 if [ "${VVAI_SKIP_APT:-0}" != "1" ] && command -v apt-get >/dev/null 2>&1; then
   missing=""
   for p in $APT_PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done

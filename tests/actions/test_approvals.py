@@ -31,6 +31,19 @@ def _now() -> None:
     T = time.time()
 
 
+def _cli(tmp_path: Path, toml_text: str):
+    """``vvai monitor ...`` in a subprocess with this vvai.toml (and no VVAI_* from the caller)."""
+    toml = tmp_path / "vvai.toml"
+    toml.write_text(toml_text)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VVAI_")}
+
+    def vvai(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "vvai", "monitor", *args, "--config", str(toml)],
+                              capture_output=True, text=True, env=env)
+
+    return vvai
+
+
 def _poison(cfg, name="cam3_0001.mp4") -> Path:
     p = Path(cfg.pipeline.root) / "input" / name
     p.write_bytes(b"\x00poison" * 100)
@@ -131,13 +144,7 @@ def test_cli_lists_approves_and_rejects(tmp_path: Path) -> None:
     _poison(cfg)
     aid = Executor(cfg, store).on_incident(iid, inc, "new", time.time())[0]["action_id"]
     store.close()
-    toml = tmp_path / "vvai.toml"
-    toml.write_text(f'[store]\npath = "{cfg.store.path}"\n[pipeline]\nroot = "{cfg.pipeline.root}"\n')
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VVAI_")}
-
-    def vvai(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "vvai", "monitor", *args, "--config", str(toml)],
-                              capture_output=True, text=True, env=env)
+    vvai = _cli(tmp_path, f'[store]\npath = "{cfg.store.path}"\n[pipeline]\nroot = "{cfg.pipeline.root}"\n')
 
     p = vvai("actions", "--json")
     assert p.returncode == 0, p.stderr
@@ -152,3 +159,59 @@ def test_cli_lists_approves_and_rejects(tmp_path: Path) -> None:
     assert vvai("actions", "--status", "bogus").returncode == 2
     p = vvai("actions", "--status", "all", "--json")
     assert [(r["id"], r["status"]) for r in json.loads(p.stdout)] == [(aid, "approved")]
+
+
+def _applied_limits(store, *, before: dict, after: dict, status: str = "effective") -> int:
+    req = {"type": "suggest_limits", "target": "scene_summarizer", "mem_limit_bytes": after.get("mem_limit_bytes"),
+           "cpus": after.get("cpus"), "incident_id": None, "category": "resource_saturation",
+           "component": "scene_summarizer"}
+    return journal.insert(store, incident_id=None, type="suggest_limits", target="scene_summarizer",
+                          decision="approval", status=status, reason="applied", request=req, now=T,
+                          result={"before": before, "after": after})
+
+
+def test_revert_queues_the_recorded_limits_approved_once(tmp_path: Path) -> None:
+    store = IncidentStore(config(tmp_path).store.path)
+    aid = _applied_limits(store, before={"mem_limit_bytes": 256 << 20, "cpus": 0.5},
+                          after={"mem_limit_bytes": 512 << 20, "cpus": 1.0})
+    row = approvals.revert_limits(store, aid, who="bob", now=T + 5)
+    assert (row["type"], row["status"], row["decided_by"]) == ("suggest_limits", "approved", "bob")
+    assert (row["request"]["mem_limit_bytes"], row["request"]["cpus"], row["request"]["revert_of"]) == (
+        256 << 20, 0.5, aid)
+    assert "mem_limit: 256m" in row["request"]["snippet"] and 'cpus: "0.5"' in row["request"]["snippet"]
+    with pytest.raises(ConflictError, match=f"already reverted by #{row['id']}"):
+        approvals.revert_limits(store, aid, who="bob")
+    with pytest.raises(ConflictError, match="only applied limits"):
+        approvals.revert_limits(store, row["id"], who="bob")  # approved, not applied yet
+    # only what the update changed goes back; a limit the container never had cannot be removed
+    only_mem = _applied_limits(store, before={"mem_limit_bytes": 256 << 20, "cpus": None},
+                               after={"mem_limit_bytes": 512 << 20, "cpus": None})
+    r2 = approvals.revert_limits(store, only_mem, who="bob")
+    assert (r2["request"]["mem_limit_bytes"], r2["request"]["cpus"]) == (256 << 20, None)
+    unlimited = _applied_limits(store, before={"mem_limit_bytes": None, "cpus": None},
+                                after={"mem_limit_bytes": 512 << 20, "cpus": None})
+    with pytest.raises(ConflictError, match="had no limit before"):
+        approvals.revert_limits(store, unlimited, who="bob")
+    failed = _applied_limits(store, before={"mem_limit_bytes": 256 << 20}, after={"mem_limit_bytes": 512 << 20},
+                             status="failed")
+    with pytest.raises(ConflictError, match="is suggest_limits failed"):
+        approvals.revert_limits(store, failed, who="bob")
+    with pytest.raises(NotFoundError):
+        approvals.revert_limits(store, 4242, who="bob")
+    store.close()
+
+
+def test_cli_revert(tmp_path: Path) -> None:
+    cfg = config(tmp_path)
+    store = IncidentStore(cfg.store.path)
+    aid = _applied_limits(store, before={"mem_limit_bytes": 256 << 20, "cpus": 0.5},
+                          after={"mem_limit_bytes": 512 << 20, "cpus": 1.0})
+    store.close()
+    vvai = _cli(tmp_path, f'[store]\npath = "{cfg.store.path}"\n')
+
+    p = vvai("revert", str(aid), "--who", "carol")
+    assert p.returncode == 0 and "puts back the limits of scene_summarizer" in p.stdout, p.stderr
+    p = vvai("revert", str(aid))
+    assert p.returncode == 6 and "already reverted" in p.stderr and len(p.stderr.strip().splitlines()) == 1
+    p = vvai("revert", "4242")
+    assert p.returncode == 2 and "no action #4242" in p.stderr

@@ -10,7 +10,7 @@ from typing import Any
 
 from vvai.actions import journal
 from vvai.actions.policy import decide
-from vvai.actions.requests import RollbackModelRequest
+from vvai.actions.requests import RollbackModelRequest, SuggestLimitsRequest
 from vvai.common.errors import ConfigError, ConflictError, NotFoundError
 from vvai.monitor.config import models_root
 
@@ -101,4 +101,42 @@ def request_model_rollback(cfg: Any, store: Any, to_version: str | None, *, who:
                          expires=now + cfg.actions.limits.approval_ttl_s, decided_by="")
     journal.transition(store, aid, "pending", now=now, who=who,
                        reason=f"requested by {who}: waiting for approval: vvai monitor approve {aid}")
+    return public(journal.get(store, aid) or {})
+
+
+#: A limits update that was applied (whatever its post-condition said) can be put back.
+REVERTIBLE = ("executed", "effective", "ineffective")
+
+
+def revert_limits(store: Any, action_id: int, *, who: str, now: float | None = None) -> dict:
+    """Queue, approved by ``who``, the update that puts back the limits an applied
+    ``suggest_limits`` recorded before it ran; the monitor's next pass runs it through the
+    executor like any approved action (preconditions re-checked, outcome journaled)."""
+    now = time.time() if now is None else now
+    row = journal.get(store, action_id)
+    if row is None:
+        raise NotFoundError(f"no action #{action_id}", hint="list them with 'vvai monitor actions --status all'")
+    if row["type"] != "suggest_limits" or row["status"] not in REVERTIBLE:
+        raise ConflictError(f"action #{action_id} is {row['type']} {row['status']}: only applied limits can be "
+                            "reverted", hint="a suggest_limits action that is executed, effective or ineffective")
+    before = (row.get("result") or {}).get("before") or {}
+    after = (row.get("result") or {}).get("after") or {}
+    mem = before.get("mem_limit_bytes") if after.get("mem_limit_bytes") else None
+    cpus = before.get("cpus") if after.get("cpus") else None
+    if not mem and not cpus:
+        raise ConflictError(f"action #{action_id}: {row['target']} had no limit before it, and an engine update "
+                            "cannot remove a limit", hint="recreate the service from its compose file")
+    for other in journal.select(store, type="suggest_limits", target=row["target"]):
+        if (other.get("request") or {}).get("revert_of") == action_id and other["status"] not in (
+                "failed", "refused", "expired", "rejected"):
+            raise ConflictError(f"action #{action_id} is already reverted by #{other['id']} ({other['status']})",
+                                hint="see 'vvai monitor actions --status all'")
+    snippet = "\n".join(["services:", f"  {row['target']}:"] + ([f"    mem_limit: {int(mem) >> 20}m"] if mem else [])
+                        + ([f'    cpus: "{cpus:g}"'] if cpus else []))
+    req = SuggestLimitsRequest(**{**(row.get("request") or {}), "mem_limit_bytes": mem, "cpus": cpus,
+                                  "snippet": snippet, "revert_of": action_id})
+    aid = journal.insert(store, incident_id=row["incident_id"], type="suggest_limits", target=row["target"],
+                         decision="approval", status="approved", request=req.model_dump(), now=now, who=who,
+                         decided_by=who, reason=f"revert of #{action_id} approved by {who}; runs on the monitor's "
+                                                "next pass")
     return public(journal.get(store, aid) or {})

@@ -1,4 +1,4 @@
-"""``vvai monitor actions|approve|reject|plan``: thin commands over :mod:`vvai.actions`."""
+"""``vvai monitor actions|approve|reject|revert|plan``: thin commands over :mod:`vvai.actions`."""
 
 from __future__ import annotations
 
@@ -94,6 +94,24 @@ def reject(
         store.close()  # type: ignore[attr-defined]
     console.print(f"action #{row['id']} {row['type']} {row['target'] or ''} rejected by {row['decided_by']}",
                   markup=False)
+
+
+def revert(
+    action_id: int = typer.Argument(..., help="An applied suggest_limits action (see 'vvai monitor actions')."),
+    who: str = typer.Option("", "--who", help="Operator name recorded (default: the login name)."),
+    config: str = typer.Option(None, "--config", "-c", help=CONFIG_HELP),
+) -> None:
+    """Put back the limits an applied suggest_limits recorded: the monitor runs it on its next pass."""
+    from vvai.actions import approvals
+    from vvai.common.output import console
+
+    _cfg, store = _store(config)
+    try:
+        row = approvals.revert_limits(store, action_id, who=_who(who))
+    finally:
+        store.close()  # type: ignore[attr-defined]
+    console.print(f"action #{row['id']} puts back the limits of {row['target']} from before #{action_id} "
+                  f"(approved by {row['decided_by']}); it runs on the monitor's next pass", markup=False)
 
 
 def plan(

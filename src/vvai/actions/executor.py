@@ -278,8 +278,11 @@ class Executor:
                                                f"(threshold {self.full_fraction:.0%})")
         if req.type == "suggest_limits":
             hc = (self._container(req.target) or {}).get("HostConfig") or {}
-            ok = not req.mem_limit_bytes or hc.get("Memory") == req.mem_limit_bytes
-            return ok, f"{req.target} memory limit now {hc.get('Memory')}"
+            cpus = (hc["NanoCpus"] / 1e9 if hc.get("NanoCpus") else
+                    hc["CpuQuota"] / hc["CpuPeriod"] if hc.get("CpuQuota") and hc.get("CpuPeriod") else None)
+            ok = ((not req.mem_limit_bytes or hc.get("Memory") == req.mem_limit_bytes)
+                  and (not req.cpus or (cpus is not None and abs(cpus - req.cpus) < 0.005)))
+            return ok, f"{req.target} memory limit now {hc.get('Memory')}, cpus {cpus}"
         if req.type == "rollback_model":
             from vvai.models.store import Store
 

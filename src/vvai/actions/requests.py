@@ -62,6 +62,7 @@ class SuggestLimitsRequest(_Req):
     cpus: float | None = None  # proposed
     current: dict[str, Any] = Field(default_factory=dict)  # limits and usage (peak, p95) seen
     snippet: str = ""
+    revert_of: int | None = None  # the action whose recorded previous limits this puts back
 
 
 class SuggestRollbackRequest(_Req):

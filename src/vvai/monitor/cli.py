@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from vvai.actions.cli import actions, approve, plan, reject
+from vvai.actions.cli import actions, approve, plan, reject, revert
 from vvai.api.cli import import_, policy, serve
 from vvai.monitor.commands.capture import capture
 from vvai.monitor.commands.history import feedback, incidents
@@ -23,6 +23,7 @@ app.command("incidents")(incidents)
 app.command("feedback")(feedback)
 app.command("actions")(actions)
 app.command("approve")(approve)
+app.command("revert")(revert)
 app.command("reject")(reject)
 app.command("plan")(plan)
 app.command("serve")(serve)

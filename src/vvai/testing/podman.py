@@ -20,19 +20,15 @@ Written by hand: no library wraps a throw-away podman service.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import signal
 import subprocess
-import tarfile
-import time
 from pathlib import Path
-from typing import Any
 
 from vvai.common.errors import VvaiError
+from vvai.testing.engine_service import BUSYBOX_IMAGE, EngineService
 
-BUSYBOX_IMAGE = "localhost/vvai-busybox:latest"
+__all__ = ["BUSYBOX_IMAGE", "PodmanEngine", "podman_available"]
 
 _CONMON_WRAPPER = """#!/bin/sh
 # podman 4.3.1 does not pass --persist-dir to conmon, so conmon writes its 'oom' marker into
@@ -64,23 +60,19 @@ def podman_available() -> str | None:
     return None
 
 
-class PodmanEngine:
+class PodmanEngine(EngineService):
     """One private Podman service under ``root``; use as a context manager or call start/stop."""
 
+    label = "podman service"
+    reap_names = ("conmon", "podman", "exe")
+
     def __init__(self, root: Path | str, *, storage_driver: str = "overlay"):
-        self.root = Path(root).resolve()
+        super().__init__(root, "podman.sock")
         self.storage_driver = storage_driver
         self.conf_dir = self.root / "conf"
-        self.socket_path = self.root / "podman.sock"
         self.workdir = self.root / "work"
-        self.proc: subprocess.Popen[bytes] | None = None
-        self._client: Any = None
 
     # -- configuration --------------------------------------------------------------------------
-    @property
-    def socket_url(self) -> str:
-        return f"unix://{self.socket_path}"
-
     @property
     def env(self) -> dict[str, str]:
         """Environment for any ``podman`` command that must see this engine."""
@@ -142,84 +134,12 @@ class PodmanEngine:
         if reason:
             raise VvaiError(f"podman is not usable: {reason}")
         self._write_config()
-        self._become_subreaper()
-        with contextlib.suppress(FileNotFoundError):
-            self.socket_path.unlink()
-        log = open(self.root / "service.log", "ab")  # noqa: SIM115 - kept open for the child's life
-        self.proc = subprocess.Popen(
-            ["podman", "system", "service", "--time=0", self.socket_url],
-            cwd=self.workdir, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        log.close()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                code = self.proc.returncode
-                self.stop()
-                raise VvaiError(f"podman service exited with {code}", hint=f"see {self.root / 'service.log'}")
-            if self.socket_path.exists():
-                try:
-                    self.docker_client().ping()
-                    break
-                except Exception:  # noqa: BLE001 - not ready yet
-                    pass
-            time.sleep(0.1)
-        else:
-            self.stop()
-            raise VvaiError("podman service did not come up", hint=f"see {self.root / 'service.log'}")
-        try:
-            self.ensure_busybox()
-        except BaseException:
-            self.stop()
-            raise
+        self._launch(["podman", "system", "service", "--time=0", self.socket_url], cwd=self.workdir, env=self.env,
+                     timeout=timeout)
         return self
 
-    def stop(self) -> None:
-        """Stop every container, then the service by its PID, and reap it."""
-        if self._client is not None:
-            with contextlib.suppress(Exception):
-                for c in self._client.containers.list(all=True):
-                    with contextlib.suppress(Exception):
-                        c.remove(force=True)
-            with contextlib.suppress(Exception):
-                self._client.close()
-            self._client = None
-        if self.proc is not None and self.proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
-        self.proc = None
+    def _after_stop(self) -> None:
         self._unmount_storage()
-        self._reap_children()
-
-    @staticmethod
-    def _become_subreaper() -> None:
-        """Adopt orphans (conmon double-forks) so they can be reaped: PID 1 here never does."""
-        with contextlib.suppress(Exception):
-            import ctypes
-
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
-
-    @staticmethod
-    def _reap_children() -> None:
-        """Reap zombie conmon/podman processes we adopted; leave every other child alone."""
-        me = os.getpid()
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                text = stat.read_text()
-            except OSError:
-                continue
-            comm = text[text.find("(") + 1:text.rfind(")")]
-            fields = text[text.rfind(")") + 2:].split()
-            if fields[0] == "Z" and int(fields[1]) == me and comm in ("conmon", "podman", "exe"):
-                with contextlib.suppress(ChildProcessError):
-                    os.waitpid(int(stat.parent.name), os.WNOHANG)
 
     def _unmount_storage(self) -> None:
         """The overlay driver leaves its graphroot bind-mounted; undo that so the folder can go."""
@@ -235,52 +155,9 @@ class PodmanEngine:
             if r.returncode != 0:
                 return
 
-    def __enter__(self) -> PodmanEngine:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    # -- clients and images ---------------------------------------------------------------------
-    def docker_client(self, timeout: int = 60) -> Any:
-        """A ``docker.DockerClient`` bound to this engine (shared; use ``new_client`` for threads)."""
-        if self._client is None:
-            self._client = self.new_client(timeout)
-        return self._client
-
-    def new_client(self, timeout: int = 60) -> Any:
-        import docker
-
-        return docker.DockerClient(base_url=self.socket_url, timeout=timeout)
-
-    def ensure_busybox(self, tag: str = BUSYBOX_IMAGE) -> str:
-        """Build a tiny image from the host's static busybox with ``podman import`` (no registry)."""
-        try:
-            self.docker_client().images.get(tag)
-            return tag
-        except Exception:  # noqa: BLE001 - docker.errors.ImageNotFound
-            pass
-        applets = subprocess.run(["/bin/busybox", "--list"], capture_output=True, text=True,
-                                 check=True).stdout.split()
-        tar_path = self.root / "busybox-rootfs.tar"
-        with tarfile.open(tar_path, "w") as tar:
-            for d in ("bin", "tmp", "proc", "sys", "dev", "etc"):
-                info = tarfile.TarInfo(d)
-                info.type = tarfile.DIRTYPE
-                info.mode = 0o1777 if d == "tmp" else 0o755
-                tar.addfile(info)
-            tar.add("/bin/busybox", arcname="bin/busybox")
-            for applet in applets:
-                if applet == "busybox":
-                    continue  # a symlink named busybox would overwrite the binary
-                info = tarfile.TarInfo(f"bin/{applet}")
-                info.type = tarfile.SYMTYPE
-                info.linkname = "busybox"
-                tar.addfile(info)
-        self.podman("import", "--change", 'CMD ["/bin/sh"]', "--change", "ENV PATH=/bin",
-                    str(tar_path), tag)
-        tar_path.unlink()
-        return tag
+    # -- images ---------------------------------------------------------------------------------
+    def _import_image(self, tar_path: Path, tag: str) -> None:
+        self.podman("import", "--change", 'CMD ["/bin/sh"]', "--change", "ENV PATH=/bin", str(tar_path), tag)
 
 
 def main(argv: list[str] | None = None) -> int:
