@@ -276,3 +276,183 @@ def crash_loop_readonly_spool(box: Box, samples: Path) -> list[dict]:
     wait_for(lambda: box.state(c)["RestartCount"] >= 5, 120, 1, "5 exporter restarts")
     time.sleep(3)
     return [inc("crash_loop", "log_exporter", ["alert"], [*NO_FIX, "cleanup"])]
+
+
+# -- more variants (second batch) ----------------------------------------------------------------
+def stall_scanner_spin_dedupe(box: Box, samples: Path) -> list[dict]:
+    """A scanner build (cpus 2.0) spins one core forever in its archive-dedupe hash loop (a loop bound
+    that is never met), printing nothing, while videos pile up in input/."""
+    kit.quiet_stack(box)
+    c = dk.worker(
+        box,
+        "scene_scanner",
+        "spin_scanner.py",
+        mem_limit="512m",
+        cpus=2.0,
+        restart="on-failure",
+        retries=5,
+        env={"DEDUPE_S": "25"},
+    )
+    vids = kit.good_videos(samples)
+    kit.drop(box, vids[0], "yard1_20261204_0700.mp4")
+    kit.drop(box, vids[1], "yard1_20261204_0705.mkv")
+    _processed(box, 2)
+    time.sleep(28)  # the first dedupe sweep starts, and never ends
+    pid = box.state(c)["Pid"]
+    t0 = dk.cpu_ticks(pid)
+    for i in range(10):
+        kit.drop(box, vids[i % len(vids)], f"yard1_20261204_{710 + 5 * i:04d}.mp4")
+        time.sleep(6)
+    busy = (dk.cpu_ticks(pid) - t0) / os.sysconf("SC_CLK_TCK") / 60.0
+    log(f"scanner cpu while stalled: {busy:.2f} cores")
+    if dk.inputs(box) < 8 or busy < 0.6:
+        raise RuntimeError(f"not a spinning stall: {dk.inputs(box)} waiting, {busy:.2f} cores")
+    return [inc("pipeline_stall", "scene_scanner", ["alert", "restart:scene_scanner"], NO_FIX)]
+
+
+def stall_scanner_lock_heartbeat(box: Box, samples: Path) -> list[dict]:
+    """A scanner build blocks in flock() on the archive index (held by a hung archive job) while its
+    watchdog thread keeps printing 'heartbeat: scene_scanner alive'; videos pile up in input/."""
+    kit.quiet_stack(box)
+    dk.worker(
+        box,
+        "scene_scanner",
+        "lock_scanner.py",
+        mem_limit="512m",
+        cpus=1.0,
+        restart="on-failure",
+        retries=5,
+        env={"HEARTBEAT_S": "5"},
+    )
+    vids = kit.good_videos(samples)
+    kit.drop(box, vids[2], "cam2_0201.mp4")
+    kit.drop(box, vids[3], "cam2_0202.mkv")
+    _processed(box, 2)
+    time.sleep(4)
+    index = box.root / "processed" / ".archive-index"
+    log("archive job takes the index lock and hangs")
+    box.spawn(
+        [
+            str(rig.VENV_PY),
+            "-c",
+            "import fcntl, sys, time; f = open(sys.argv[1], 'a'); fcntl.flock(f, fcntl.LOCK_EX); "
+            "print('archive job: index locked', flush=True); time.sleep(86400)",
+            str(index),
+        ],
+        log="archive-job.log",
+    )
+    wait_for(lambda: "locked" in (box.dir / "archive-job.log").read_text(), 15, 0.2, "lock taken")
+    for i in range(3, 15):
+        kit.drop(box, vids[i % len(vids)], f"cam2_{200 + i:04d}.mp4")
+        time.sleep(6)
+    time.sleep(3)
+    if dk.inputs(box) < 10 or dk.count(box, "*.analytic.json") != 2:
+        raise RuntimeError("the scanner did not block on the lock")
+    if not dk.logs_have(box, "scene_scanner", "heartbeat: scene_scanner alive"):
+        raise RuntimeError("no heartbeat")
+    # a restart does not release the archive job's lock: the scanner blocks again on its next video
+    return [inc("pipeline_stall", "scene_scanner", ["alert"], NO_FIX)]
+
+
+def stall_scanner_cgroup_frozen(box: Box, samples: Path) -> list[dict]:
+    """The project's scanner works for ~50 s (6 videos), then its whole container is frozen by the
+    kernel's cgroup freezer (the engine still says running); a video every 10 s piles up in input/."""
+    kit.quiet_stack(box)
+    c = kit.scanner(box)
+    vids = kit.good_videos(samples)
+    for i in range(6):
+        kit.drop(box, vids[i % len(vids)], f"cam9_lot_{i + 1:03d}.mp4")
+        time.sleep(9)
+    _processed(box, 6)
+    log("freezing the scanner's cgroup")
+    dk.freeze_cgroup(box, c)
+    for i in range(6, 14):
+        kit.drop(box, vids[i % len(vids)], f"cam9_lot_{i + 1:03d}.mp4")
+        time.sleep(10)
+    if dk.count(box, "*.analytic.json") != 6 or box.state(c)["Status"] != "running":
+        raise RuntimeError("the frozen scanner still scanned, or is not 'running'")
+    return [inc("pipeline_stall", "scene_scanner", ["alert", "restart:scene_scanner"], NO_FIX)]
+
+
+def saturation_exporter_cpu_quota(box: Box, samples: Path) -> list[dict]:
+    """A log_exporter build (cpus 0.25) re-packs the whole archive with xz -9e back to back all window:
+    pinned at its CPU quota, slow, still shipping batches."""
+    kit.idle_summarizer(box, cpus=1.0)
+    kit.scanner(box)
+    c = dk.worker(box, "log_exporter", "xz_exporter.py", mem_limit="384m", cpus=0.25, restart="always")
+    vids = kit.good_videos(samples)
+    for i, v in enumerate(vids):
+        kit.drop(box, v, f"cam3_{i + 401:04d}{v.suffix}")
+    pid = box.state(c)["Pid"]
+    t0 = dk.cpu_ticks(pid)
+    for i in range(6):
+        time.sleep(14)
+        kit.drop(box, vids[i % len(vids)], f"cam3_{i + 411:04d}.mp4")
+    time.sleep(6)
+    busy = (dk.cpu_ticks(pid) - t0) / os.sysconf("SC_CLK_TCK") / 90.0
+    log(f"exporter cpu: {busy:.2f} cores (quota 0.25)")
+    if busy < 0.22 or not dk.logs_have(box, "log_exporter", "shipped"):
+        raise RuntimeError(f"the exporter was not at its quota ({busy:.2f}) or shipped nothing")
+    return [inc("resource_saturation", "log_exporter", ["alert", "suggest_limits:log_exporter"], [*NO_FIX, "cleanup"])]
+
+
+def saturation_scanner_cpu_quota_backlog(box: Box, samples: Path) -> list[dict]:
+    """The project's scanner at cpus 0.2 gets 640x360 recordings every 3 s: each takes ~5 s at its
+    quota, so it runs pinned at the limit and a backlog builds in input/ (it keeps scanning)."""
+    vids = dk.sized_samples(samples.parent / "samples_640", seconds=20, width=640, height=360)
+    kit.quiet_stack(box)
+    c = kit.scanner(box, cpus=0.2, mem_limit="512m")
+    pid = box.state(c)["Pid"]
+    t0 = dk.cpu_ticks(pid)
+    for i in range(30):
+        kit.drop(box, vids[i % len(vids)], f"cam5_entry_{i + 1:04d}{vids[i % len(vids)].suffix}")
+        time.sleep(3)
+    time.sleep(4)
+    busy = (dk.cpu_ticks(pid) - t0) / os.sysconf("SC_CLK_TCK") / 94.0
+    done = dk.count(box, "*.analytic.json")
+    log(f"scanner cpu {busy:.2f} cores (quota 0.2), {done} scanned, {dk.inputs(box)} waiting")
+    if busy < 0.17 or dk.inputs(box) < 6 or done < 5:
+        raise RuntimeError("not a quota-bound scanner with a backlog")
+    return [
+        inc("resource_saturation", "scene_scanner", ["alert", "suggest_limits:scene_scanner"], [*NO_FIX, "cleanup"])
+    ]
+
+
+def oom_scanner_8k_frames(box: Box, samples: Path) -> list[dict]:
+    """A scanner build (real PyAV, mem_limit 256m, on-failure x3) keeps RGB frames per video: a
+    7680x4320 recording, dock2_20261204_1815.mp4, gets it OOM-killed by the kernel at every start."""
+    kit.quiet_stack(box)
+    c = dk.worker(
+        box,
+        "scene_scanner",
+        "frame_scanner.py",
+        mem_limit="256m",
+        cpus=1.0,
+        restart="on-failure",
+        retries=3,
+        env={"KEEP_FRAMES": "6"},
+    )
+    vids = kit.good_videos(samples)
+    kit.drop(box, vids[0], "dock2_20261204_1805.mp4")
+    kit.drop(box, vids[1], "dock2_20261204_1810.mkv")
+    _processed(box, 2)
+    time.sleep(5)
+    name = "dock2_20261204_1815.mp4"
+    dk.make_video(box.dir / name, 7680, 4320, frames=8)
+    kit.drop(box, box.dir / name, name)
+    time.sleep(2)
+    kit.drop(box, vids[2], "dock2_20261204_1820.mp4")
+    wait_for(lambda: (s := box.state(c))["Status"] == "exited" and s["RestartCount"] >= 3, 120, 1, "3 OOM restarts")
+    st = box.state(c)
+    if not (st["OOMKilled"] and st["ExitCode"] == 137):
+        raise RuntimeError(f"not an OOM kill: {st}")
+    time.sleep(4)
+    return [
+        inc(
+            "oom_kill",
+            "scene_scanner",
+            ["alert", f"quarantine:{name}", "suggest_limits:scene_scanner"],
+            ["rollback_model"],
+            file=name,
+        )
+    ]

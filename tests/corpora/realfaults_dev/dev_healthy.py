@@ -113,3 +113,21 @@ def transient_start_failure(box: Box, samples: Path) -> list[dict]:
     if st["RestartCount"] != 1 or st["Status"] != "running":
         raise RuntimeError(f"expected exactly one restart: {st}")
     return []
+
+
+def scanner_quota_bursts(box: Box, samples: Path) -> list[dict]:
+    """The project's scanner (cpus 0.5) hits its CPU quota for a few seconds at each camera upload
+    (two 640x360 clips every 15 s), then idles; input/ is empty again before every upload."""
+    vids = dk.sized_samples(samples.parent / "samples_640", seconds=20, width=640, height=360)
+    kit.quiet_stack(box)
+    kit.scanner(box, cpus=0.5, mem_limit="512m")
+    for i in range(6):
+        if _inputs(box):
+            raise RuntimeError("the scanner did not keep up")
+        for j in range(2):
+            v = vids[j]
+            kit.drop(box, v, f"cam4_gate_{2 * i + j + 1:04d}{v.suffix}")
+        time.sleep(15)
+    wait_for(lambda: _inputs(box) == 0, 30, 1, "input/ empty")
+    time.sleep(6)
+    return []

@@ -92,3 +92,73 @@ def applog_has(box: Box, component: str, text: str = "") -> bool:
 
 def pace(seconds: float) -> None:
     time.sleep(seconds)
+
+
+def sized_samples(dest: Path, seconds: int, width: int, height: int, count: int = 2) -> list[Path]:
+    """The project's generator at a bigger frame size (a scan costs real CPU time: ~1 s of one core
+    for 20 s of 640x360)."""
+    if not (dest / "samples.json").exists():
+        import subprocess
+
+        subprocess.run(
+            [
+                str(rig.VENV_PY),
+                "-m",
+                "vvai",
+                "pipeline",
+                "make-samples",
+                str(dest),
+                "--count",
+                str(count),
+                "--seconds",
+                str(seconds),
+                "--width",
+                str(width),
+                "--height",
+                str(height),
+                "--no-highres",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+    return kit.good_videos(dest)
+
+
+def make_video(path: Path, width: int, height: int, frames: int = 8, fps: int = 4) -> Path:
+    """A real H.264 video at any resolution (PyAV/libx264, moving gradient), written then renamed."""
+    import av
+    import numpy as np
+
+    tmp = path.with_name("." + path.name + ".part")
+    with av.open(str(tmp), "w", format="mp4") as out:
+        st = out.add_stream("libx264", rate=fps, options={"preset": "ultrafast"})
+        st.width, st.height, st.pix_fmt = width, height, "yuv420p"
+        ramp = (np.arange(width, dtype=np.uint16)[None, :] + np.arange(height, dtype=np.uint16)[:, None]) % 256
+        for i in range(frames):
+            img = np.stack([(ramp + 16 * i) % 256, ramp, 255 - ramp], axis=-1).astype(np.uint8)
+            for pkt in st.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                out.mux(pkt)
+        for pkt in st.encode():
+            out.mux(pkt)
+    tmp.rename(path)
+    return path
+
+
+def freeze_cgroup(box: Box, container: object) -> object:
+    """Freeze all of a container's processes with the kernel's cgroup v1 freezer (the engine still
+    says 'running'); the helper thaws it on SIGTERM, which Box.close sends before removing containers."""
+    pid = box.state(container)["Pid"]
+    p = box.spawn([str(rig.VENV_PY), str(HERE / "workers" / "cgroup_freeze.py"), str(pid)], log="freezer.log")
+    rig.wait_for(lambda: "FROZEN" in (box.dir / "freezer.log").read_text(), 15, 0.2, "cgroup frozen")
+    return p
+
+
+def inputs(box: Box) -> int:
+    return len([p for p in (box.root / "input").iterdir() if not p.name.startswith(".")])
+
+
+def cpu_ticks(pid: int) -> int:
+    """utime + stime of a host pid, in clock ticks."""
+    f = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(f[11]) + int(f[12])

@@ -31,10 +31,17 @@ SCENARIOS = {
     "oom_summarizer_huge_analytic": dev_faults.oom_summarizer_huge_analytic,
     "poison_truncated_analytic": dev_faults.poison_truncated_analytic,
     "crash_loop_readonly_spool": dev_faults.crash_loop_readonly_spool,
+    "stall_scanner_spin_dedupe": dev_faults.stall_scanner_spin_dedupe,
+    "stall_scanner_lock_heartbeat": dev_faults.stall_scanner_lock_heartbeat,
+    "stall_scanner_cgroup_frozen": dev_faults.stall_scanner_cgroup_frozen,
+    "saturation_exporter_cpu_quota": dev_faults.saturation_exporter_cpu_quota,
+    "saturation_scanner_cpu_quota_backlog": dev_faults.saturation_scanner_cpu_quota_backlog,
+    "oom_scanner_8k_frames": dev_faults.oom_scanner_8k_frames,
     "healthy_slow_backlog": dev_healthy.slow_backlog,
     "healthy_exporter_stop_start": dev_healthy.exporter_stop_start,
     "healthy_info_error_words": dev_healthy.info_lines_say_error,
     "healthy_transient_restart": dev_healthy.transient_start_failure,
+    "healthy_scanner_quota_bursts": dev_healthy.scanner_quota_bursts,
 }
 
 
