@@ -229,3 +229,40 @@ def test_live_records_without_raw_lines_quote_the_captured_form():
     row = stat(1, "scene_scanner", cpu=12.5)
     b = build(stats=[row])
     assert b.stats[0].raw == json.dumps(row, separators=(",", ":"))
+
+
+def _stuck_scanner(big_last: float = 1.0, taken: tuple[str, ...] = ("a.mp4", "b.mp4")) -> list:
+    """Two files taken within 2 s, then a new one every 6 s and none taken for 100 s, while the
+    scanner runs at full CPU (a spin or a blocked call looks busy): snapshots every 2 s."""
+    sec = 1 / 60
+    snaps = []
+    for k in range(0, 56):
+        t = k * 2
+        files = {n: 40_000 for n in taken} if t < 2 else {}
+        files.update({f"v{j}.mp4": 40_000 for j in range(max(0, (t - 10) // 6))})
+        if t >= 80 and big_last != 1.0:
+            files["huge.mp4"] = int(40_000 * big_last)
+        s = snap(t * sec)
+        s["dirs"]["input"] = [{"name": n, "size": z, "mtime": ts(t * sec)} for n, z in files.items()]
+        snaps.append(s)
+    return snaps
+
+
+def test_a_busy_worker_far_behind_its_own_pace_is_stalled():
+    sec = 1 / 60
+    stats = [stat(k * 2 * sec, "scene_scanner", cpu=99.0) for k in range(56)]
+    window = meta(minutes=112 * sec)
+
+    def backlog(snaps):
+        f = pipeline.detect(_ctx(build(window, pipeline=snaps, stats=stats)))
+        return next(x for x in f if x.kind == "input_backlog")
+
+    stuck = backlog(_stuck_scanner())
+    assert stuck.attrs["overdue"] and stuck.attrs["stalled"] and not stuck.attrs["quiet"]
+    # a waiting file 60 times bigger than any it took may take that much longer: not yet
+    assert not backlog(_stuck_scanner(big_last=60.0)).attrs["stalled"]
+    # one file taken tells no pace
+    assert not backlog(_stuck_scanner(taken=("a.mp4",))).attrs["overdue"]
+    # and the quick call is a setting: the factor can put it out of reach
+    f = pipeline.detect(_ctx(build(window, pipeline=_stuck_scanner(), stats=stats), stall_pace_factor=100))
+    assert not next(x for x in f if x.kind == "input_backlog").attrs["stalled"]

@@ -55,12 +55,15 @@ def _waiting_backlog(ctx: Context, comp: str, waiting: list[set[str]], folder: s
     if counts[-1] < s.backlog_min_files or growth < s.backlog_min_growth:
         return []
     last_progress = snaps[0].ts
+    steps = []  # (time, names taken) of every snapshot in which the worker took files
     for r, prev, cur in zip(snaps[1:], waiting, waiting[1:], strict=False):
         if prev - cur:
             last_progress = r.ts
+            steps.append((r.ts, prev - cur))
     idle = (snaps[-1].ts - last_progress).total_seconds() / 60
     quiet = _quiet_since(ctx, comp, last_progress)
-    stalled = _stalled(s, idle, quiet)
+    overdue = _overdue(ctx, steps, waiting[-1], folder, idle)
+    stalled = _stalled(s, idle, quiet or overdue)
     if quiet_only and not (quiet and stalled):
         return []
     first_big = next((r for r, c in zip(snaps, counts, strict=True) if c >= s.backlog_min_files), snaps[-1])
@@ -69,14 +72,46 @@ def _waiting_backlog(ctx: Context, comp: str, waiting: list[set[str]], folder: s
         evidence=[ev_record("pipeline.jsonl", first_big, folder), ev_record("pipeline.jsonl", snaps[-1], folder)],
         summary=summary.format(count=counts[-1], growth=growth, idle=idle, comp=comp),
         attrs={"count": counts[-1], "growth": growth, "idle_minutes": round(idle, 1), "folder": folder,
-               "quiet": quiet, "stalled": stalled})]
+               "quiet": quiet, "overdue": overdue, "stalled": stalled})]
 
 
-def _stalled(s, idle: float, quiet: bool) -> bool:
-    """No progress for ``stall_minutes``; or, when the worker shows no sign of work at all (no
-    CPU, not a line of log) while its inputs wait, for ``stall_quiet_minutes``. A worker busy on a
-    long video uses CPU, so only the first rule applies to it."""
-    return idle >= s.stall_minutes or (quiet and idle >= s.stall_quiet_minutes)
+def _stalled(s, idle: float, quick: bool) -> bool:
+    """No progress for ``stall_minutes``; or for ``stall_quiet_minutes`` when there is more reason
+    to call it sooner (``quick``): the worker shows no sign of work at all (no CPU, not a line of
+    log), or it is far behind its own pace on files no bigger than those it already did
+    (:func:`_overdue`). A worker busy on a longer video than before gets the first rule only."""
+    return idle >= s.stall_minutes or (quick and idle >= s.stall_quiet_minutes)
+
+
+def _overdue(ctx: Context, steps: list, waiting: set[str], folder: str, idle: float) -> bool:
+    """The worker took at least two files in the window, and has now gone ``stall_pace_factor``
+    times its slowest step without taking one, that time scaled up by how much bigger the biggest
+    waiting file is than the biggest it took (a spinning or blocked worker keeps its CPU or its
+    heartbeat going, so neither tells it from a busy one; its own pace does). A step lasts from
+    the previous one, or from when its files were first seen waiting, to the snapshot that saw
+    them taken."""
+    s = ctx.settings
+    taken = set().union(*(names for _, names in steps)) if steps else set()
+    if len(taken) < 2 or not waiting:
+        return False
+    first_seen: dict[str, object] = {}
+    sizes: dict[str, float] = {}
+    for r in ctx.bundle.pipeline:
+        for name, e in _names(r.data, folder).items():
+            first_seen.setdefault(name, r.ts)
+            if isinstance(e.get("size"), int | float):
+                sizes[name] = max(sizes.get(name, 0), float(e["size"]))
+    durations, prev = [], None
+    for ts, names in steps:
+        began = min(first_seen.get(n, ts) for n in names)
+        began = max(began, prev) if prev is not None else began
+        durations.append((ts - began).total_seconds() / 60)
+        prev = ts
+    done = [sizes[n] for n in taken if n in sizes]
+    todo = [sizes[n] for n in waiting if n in sizes]
+    if not done or not todo or max(done) <= 0:
+        return False
+    return idle >= s.stall_pace_factor * max(durations) * max(1.0, max(todo) / max(done))
 
 
 def _quiet_since(ctx: Context, comp: str, since) -> bool:

@@ -34,6 +34,8 @@ class DetectorSettings(BaseModel):
     stall_quiet_minutes: float = Field(1.0, description="the same when the worker shows no CPU and no log line")
     stall_quiet_cpu_percent: float = Field(2.0, description="CPU percent under which a running worker is idle")
     stall_quiet_min_samples: int = Field(5, description="stats samples needed to call a worker idle")
+    stall_pace_factor: float = Field(4.0, description="times its slowest step in the window without progress, "
+                                                      "scaled by file size, to call a busy worker stalled")
     orphan_delay_minutes: float = Field(10.0, description="expected time from analytic to summary")
     orphan_min_files: int = Field(3, description="orphans needed for a finding")
     processed_growth_min: int = Field(15, description="growth of processed/ that means nothing is shipped")
