@@ -78,3 +78,26 @@ def test_model_rollback_is_an_approval_gated_action(site) -> None:
     Executor(site.cfg, store).tick(time.time())
     store.close()
     assert site.client.get("/api/v1/models").json()["active"]["version"] == "1.0.0"
+
+
+def test_revert_of_applied_limits_through_the_api(site) -> None:
+    from vvai.actions import journal
+
+    store = site.store()
+    req = {"type": "suggest_limits", "target": "scene_summarizer", "mem_limit_bytes": 512 << 20, "cpus": None,
+           "incident_id": None, "category": "resource_saturation", "component": "scene_summarizer"}
+    aid = journal.insert(store, incident_id=None, type="suggest_limits", target="scene_summarizer",
+                         decision="approval", status="effective", reason="applied", request=req,
+                         result={"before": {"mem_limit_bytes": 256 << 20}, "after": {"mem_limit_bytes": 512 << 20}})
+    store.close()
+    r = site.client.post(f"/api/v1/actions/{aid}/revert", headers={"X-Vvai-Operator": "erin"})
+    assert r.status_code == 202, r.text
+    got = r.json()["result"]
+    assert (got["status"], got["decided_by"], got["request"]["mem_limit_bytes"]) == ("approved", "erin", 256 << 20)
+    r = site.client.post(f"/api/v1/actions/{aid}/revert")
+    assert r.status_code == 409 and "already reverted" in r.json()["detail"]
+    q = next(a for a in _pending(site) if a["type"] == "quarantine")
+    assert site.client.post(f"/api/v1/actions/{q['id']}/revert").status_code == 409  # not applied limits
+    assert site.client.post("/api/v1/actions/99999/revert").status_code == 404
+    audit = site.client.get("/api/v1/config/audit").json()["items"]
+    assert (audit[0]["action"], audit[0]["who"]) == ("revert_limits", "erin")

@@ -63,6 +63,13 @@ def reject(store: Any, action_id: int, who: str, note: str = "") -> dict[str, An
         raise _classify(e) from None
 
 
+def revert_limits(store: Any, action_id: int, who: str) -> dict[str, Any]:
+    try:
+        return dict(_mod().revert_limits(store, action_id, who=who) or {})
+    except VvaiError as e:
+        raise _classify(e) from None
+
+
 def request_model_rollback(cfg: Any, store: Any, to_version: str | None, who: str) -> dict[str, Any]:
     try:
         return dict(_mod().request_model_rollback(cfg, store, to_version, who=who) or {})

@@ -52,6 +52,16 @@ def reject(request: Request, action_id: int = Id, body: DecisionIn | None = None
     return {"action_id": action_id, "result": res}
 
 
+@router.post("/actions/{action_id}/revert", status_code=202)
+def revert(request: Request, action_id: int = Id) -> dict:
+    """Queue, approved by the caller, the update that puts back the limits an applied
+    suggest_limits replaced (``vvai monitor revert``); the monitor's next pass runs it."""
+    st = state(request)
+    res = executor.revert_limits(st.store, action_id, who(request))
+    db.audit(st.store, who(request), "revert_limits", {"action_id": action_id, "queued": res.get("id")})
+    return {"action_id": action_id, "result": res}
+
+
 @router.get("/models")
 def models(request: Request) -> dict:
     st = state(request)
