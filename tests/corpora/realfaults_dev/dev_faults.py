@@ -456,3 +456,94 @@ def oom_scanner_8k_frames(box: Box, samples: Path) -> list[dict]:
             file=name,
         )
     ]
+
+
+def _summ_template(box: Box, samples: Path, cpus: float, mem_limit: str = "512m", worker: str = "") -> tuple:
+    """Model store, an idle exporter, the project's scanner and a summarizer (the project's, or a
+    build from workers/); one real video scanned and summarized; returns (container, a real analytic file)."""
+    dk.model_store(box)
+    box.model = {"name": "BitNet-4bit-Summarizer", "version": "1.0.0"}
+    box.write_config()
+    box.idle("log_exporter", "exporter: nothing new to ship", every=8, mem_limit="128m", cpus=0.25, restart="always")
+    kit.scanner(box)
+    if worker:
+        summ = dk.worker(
+            box,
+            "scene_summarizer",
+            worker,
+            mem_limit=mem_limit,
+            cpus=cpus,
+            restart="on-failure",
+            retries=3,
+            depends_on=("scene_scanner",),
+        )
+    else:
+        summ = dk.summarizer(box, interval=1, cpus=cpus, mem_limit=mem_limit, retries=3)
+    vids = kit.good_videos(samples)
+    kit.drop(box, vids[0], "cam6_0001.mp4")
+    _processed(box, 1, ".summary.json", timeout=90)
+    return summ, box.root / "processed" / "cam6_0001.analytic.json"
+
+
+def saturation_summarizer_cpu_quota_archive(box: Box, samples: Path) -> list[dict]:
+    """The project's summarizer (model 1.0.0 from the model lifecycle, cpus 0.3) gets a steady import
+    of long recordings' analytic files (30000 scenes, ~10 MB each) into processed/ every 2 s plus a
+    camera video every 12 s: each takes it ~0.7 s of one core (~2.5 s at its quota), so it runs at
+    its CPU limit for the whole window, keeps writing summaries, and a backlog of analytic files builds.
+    Recorded: stats at ~29-30 % (quota 30 %) from ~10 s in to the end (~95 s; a few samples ~16 %),
+    0.27 cores from its CPU time over 100 s, 42 summaries, 14 waiting, memory <= 236 MB of 512m."""
+    summ, tpl = _summ_template(box, samples, cpus=0.3)
+    vids = kit.good_videos(samples)
+    proc = box.root / "processed"
+    pid = box.state(summ)["Pid"]
+    t0, w0, s0 = dk.cpu_ticks(pid), time.monotonic(), dk.count(box, "*.summary.json")
+    for i in range(48):
+        dk.long_analytic(tpl, proc / f"nvr2_archive_{i + 1:04d}.analytic.json", f"nvr2_archive_{i + 1:04d}.mp4", 30000)
+        if i % 6 == 5:
+            kit.drop(box, vids[(i // 6) % len(vids)], f"cam6_{i // 6 + 2:04d}.mp4")
+        time.sleep(max(0.0, w0 + 2.0 * (i + 1) - time.monotonic()))
+    time.sleep(4)
+    return _quota_bound(box, summ, (pid, t0, w0, s0), 0.3, (0.26, 10, 5), "with a backlog")
+
+
+def saturation_summarizer_rescore_batches(box: Box, samples: Path) -> list[dict]:
+    """A summarizer build (workers/rescore_summarizer.py, cpus 0.25, mem_limit 768m) re-scores every
+    scene of each analytic file against 160 neighbours in pure Python and lzma-packs a report; a
+    site sync drops batches of 5 long recordings' analytic files (16000 scenes) into processed/ every
+    30 s: ~1.7 s of one core per file (~7 s at its quota), more work than 30 s of quota holds, so it
+    sits at its CPU limit for the whole window (memory far under its limit) and keeps summarizing.
+    Recorded: stats at 24-26 % (quota 25 %) for the whole ~122 s (a few samples 12-16 % between files),
+    0.24 cores from its CPU time over 120 s, 17 summaries, 3 waiting, memory 70-120 MB of 768m."""
+    summ, tpl = _summ_template(box, samples, cpus=0.25, mem_limit="768m", worker="rescore_summarizer.py")
+    proc = box.root / "processed"
+    pid = box.state(summ)["Pid"]
+    t0, w0, s0 = dk.cpu_ticks(pid), time.monotonic(), dk.count(box, "*.summary.json")
+    n = 0
+    for b in range(4):
+        for _ in range(5):
+            n += 1
+            video = f"site3_cam{n % 4 + 1}_{n:04d}.mp4"
+            dk.long_analytic(tpl, proc / f"site3_sync_{n:04d}.analytic.json", video, 16000)
+        time.sleep(max(0.0, w0 + 30.0 * (b + 1) - time.monotonic()))
+    return _quota_bound(box, summ, (pid, t0, w0, s0), 0.25, (0.22, 6, 2), "")
+
+
+def _quota_bound(box: Box, summ, start: tuple, quota: float, minimum: tuple, what: str) -> list[dict]:
+    """Check that the summarizer really sat at its CPU quota and kept working (``minimum``: cores,
+    summaries written, files still waiting), then return the expected saturation incident."""
+    pid, t0, w0, s0 = start
+    wall = time.monotonic() - w0
+    busy = (dk.cpu_ticks(pid) - t0) / os.sysconf("SC_CLK_TCK") / wall
+    done = dk.count(box, "*.summary.json") - s0
+    waiting = dk.pending_summaries(box)
+    log(f"summarizer cpu {busy:.2f} cores over {wall:.0f} s (quota {quota:g}), {done} summaries, {waiting} waiting")
+    if busy < minimum[0] or done < minimum[1] or waiting < minimum[2] or box.state(summ)["RestartCount"]:
+        raise RuntimeError(f"not a quota-bound summarizer that keeps working {what}".strip())
+    return [
+        inc(
+            "resource_saturation",
+            "scene_summarizer",
+            ["alert", "suggest_limits:scene_summarizer"],
+            [*NO_FIX, "cleanup"],
+        )
+    ]

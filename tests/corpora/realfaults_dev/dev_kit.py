@@ -162,3 +162,39 @@ def cpu_ticks(pid: int) -> int:
     """utime + stime of a host pid, in clock ticks."""
     f = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return int(f[11]) + int(f[12])
+
+
+def long_analytic(template: Path, dest: Path, video: str, scenes: int) -> Path:
+    """An analytic file for a long recording, made from a real one the project's scanner wrote (same
+    layout and fields): its scenes repeated up to ``scenes``, shifted in time, motion varied; written
+    next to ``dest`` then renamed, so a watcher never sees it half-written."""
+    import json
+
+    doc = json.loads(template.read_text())
+    base = doc.get("scenes") or []
+    span = float(base[-1]["end_s"]) if base else 2.0
+    out = []
+    for i in range(scenes):
+        s = json.loads(json.dumps(base[i % len(base)]))
+        k = i // max(1, len(base))
+        s["index"] = i
+        for key in ("start_s", "end_s"):
+            s[key] = round(float(s[key]) + k * span, 4)
+        if isinstance(s.get("motion"), dict):
+            s["motion"]["mean"] = round(((i * 7919) % 1000) / 10000.0, 5)
+        out.append(s)
+    doc["scenes"] = out
+    doc["cuts_s"] = [s["start_s"] for s in out[1:]]
+    duration = round(span * (scenes // max(1, len(base)) + 1), 4)
+    doc["video"] = {**(doc.get("video") or {}), "file": video, "duration_s": duration}
+    tmp = dest.with_name("." + dest.name + ".tmp")
+    tmp.write_text(json.dumps(doc))
+    tmp.rename(dest)
+    return dest
+
+
+def pending_summaries(box: Box) -> int:
+    """.analytic.json files in processed/ that have no .summary.json yet."""
+    proc = box.root / "processed"
+    done = {p.name[: -len(".summary.json")] for p in proc.glob("*.summary.json")}
+    return len([p for p in proc.glob("*.analytic.json") if p.name[: -len(".analytic.json")] not in done])

@@ -37,11 +37,14 @@ SCENARIOS = {
     "saturation_exporter_cpu_quota": dev_faults.saturation_exporter_cpu_quota,
     "saturation_scanner_cpu_quota_backlog": dev_faults.saturation_scanner_cpu_quota_backlog,
     "oom_scanner_8k_frames": dev_faults.oom_scanner_8k_frames,
+    "saturation_summarizer_cpu_quota_archive": dev_faults.saturation_summarizer_cpu_quota_archive,
+    "saturation_summarizer_rescore_batches": dev_faults.saturation_summarizer_rescore_batches,
     "healthy_slow_backlog": dev_healthy.slow_backlog,
     "healthy_exporter_stop_start": dev_healthy.exporter_stop_start,
     "healthy_info_error_words": dev_healthy.info_lines_say_error,
     "healthy_transient_restart": dev_healthy.transient_start_failure,
     "healthy_scanner_quota_bursts": dev_healthy.scanner_quota_bursts,
+    "healthy_summarizer_quota_bursts": dev_healthy.summarizer_quota_bursts,
 }
 
 
