@@ -101,3 +101,32 @@ def test_revert_of_applied_limits_through_the_api(site) -> None:
     assert site.client.post("/api/v1/actions/99999/revert").status_code == 404
     audit = site.client.get("/api/v1/config/audit").json()["items"]
     assert (audit[0]["action"], audit[0]["who"]) == ("revert_limits", "erin")
+
+
+def test_console_offers_revert_for_applied_limits_only(site) -> None:
+    from tests.api.test_auth import _csrf, _login
+    from vvai.actions import journal
+
+    iid = site.ids["oom_kill"][0]
+    store = site.store()
+    req = {"type": "suggest_limits", "target": "scene_scanner", "mem_limit_bytes": 768 << 20, "cpus": None,
+           "incident_id": iid, "category": "oom_kill", "component": "scene_scanner"}
+    aid = journal.insert(store, incident_id=iid, type="suggest_limits", target="scene_scanner", decision="approval",
+                         status="effective", reason="applied", request=req,
+                         result={"before": {"mem_limit_bytes": 512 << 20}, "after": {"mem_limit_bytes": 768 << 20}})
+    store.close()
+    with site.anon() as c:
+        assert _login(site, c, name="heidi").status_code == 303
+        page = c.get(f"/incidents/{iid}")
+        assert page.status_code == 200
+        assert page.text.count(">Revert limits</button>") == 1 and f'action="/actions/{aid}/revert"' in page.text
+        csrf = _csrf(page.text)
+        assert c.post(f"/actions/{aid}/revert", data={"back_to": f"/incidents/{iid}"}).status_code == 403
+        r = c.post(f"/actions/{aid}/revert", data={"csrf": csrf, "back_to": f"/incidents/{iid}"})
+        assert r.status_code == 303 and r.headers["location"].startswith(f"/incidents/{iid}?msg=")
+        assert "puts+back+the+limits" in r.headers["location"]
+        assert c.post(f"/actions/{aid}/revert", data={"csrf": csrf}).status_code == 409  # once
+    queued = [a for a in site.client.get("/api/v1/actions", params={"status": "approved"}).json()["items"]
+              if (a.get("request") or {}).get("revert_of") == aid]
+    assert len(queued) == 1 and queued[0]["decided_by"] == "heidi"
+    assert queued[0]["request"]["mem_limit_bytes"] == 512 << 20

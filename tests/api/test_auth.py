@@ -108,7 +108,7 @@ def test_console_login_session_cookie_and_csrf(site) -> None:
         assert r.status_code == 201
         # every console form refuses a missing or wrong CSRF token
         posts = [(p, {"verdict": "correct"}) for p in (f"/incidents/{iid}/feedback",)] + [
-            ("/actions/1/approve", {}), ("/actions/1/reject", {}), ("/models/rollback", {}),
+            ("/actions/1/approve", {}), ("/actions/1/reject", {}), ("/actions/1/revert", {}), ("/models/rollback", {}),
             ("/policy", {"mode": "auto"}), ("/summaries/cam0/feedback", {"verdict": "good"}), ("/logout", {})]
         for path, data in posts:
             for token in (None, "forged-csrf-token"):

@@ -204,15 +204,20 @@ def actions_page(request: Request) -> HTMLResponse:
 
 
 @router.post("/actions/{action_id}/{verb}")
-def decide(request: Request, action_id: int = _id(), verb: Literal["approve", "reject"] = Path(...),
+def decide(request: Request, action_id: int = _id(), verb: Literal["approve", "reject", "revert"] = Path(...),
            csrf: str = Form("", max_length=200), note: str = Form("", max_length=MAX_TEXT),
            back_to: str = Form("/actions", max_length=300)) -> Response:
     check_csrf(request, csrf)
     st = state(request)
     if verb == "approve":
         executor.approve(st.store, action_id, who(request))
-    else:
+    elif verb == "reject":
         executor.reject(st.store, action_id, who(request), note=note)
+    else:
+        queued = executor.revert_limits(st.store, action_id, who(request))
+        db.audit(st.store, who(request), "revert_limits", {"action_id": action_id, "queued": queued.get("id")})
+        return back(_local(back_to, "/actions"), f"action #{queued.get('id')} queued: puts back the limits from "
+                                                 f"before #{action_id}; the monitor runs it on its next pass")
     db.audit(st.store, who(request), verb, {"action_id": action_id, "note": note})
     return back(_local(back_to, "/actions"), f"action #{action_id} {'approved' if verb == 'approve' else 'rejected'}")
 
