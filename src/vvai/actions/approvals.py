@@ -11,6 +11,7 @@ from typing import Any
 from vvai.actions import journal
 from vvai.actions.policy import decide
 from vvai.actions.requests import RollbackModelRequest, SuggestLimitsRequest
+from vvai.actions.sizing import compose_snippet
 from vvai.common.errors import ConfigError, ConflictError, NotFoundError
 from vvai.monitor.config import models_root
 
@@ -131,10 +132,8 @@ def revert_limits(store: Any, action_id: int, *, who: str, now: float | None = N
                 "failed", "refused", "expired", "rejected"):
             raise ConflictError(f"action #{action_id} is already reverted by #{other['id']} ({other['status']})",
                                 hint="see 'vvai monitor actions --status all'")
-    snippet = "\n".join(["services:", f"  {row['target']}:"] + ([f"    mem_limit: {int(mem) >> 20}m"] if mem else [])
-                        + ([f'    cpus: "{cpus:g}"'] if cpus else []))
     req = SuggestLimitsRequest(**{**(row.get("request") or {}), "mem_limit_bytes": mem, "cpus": cpus,
-                                  "snippet": snippet, "revert_of": action_id})
+                                  "snippet": compose_snippet(row["target"], mem, cpus), "revert_of": action_id})
     aid = journal.insert(store, incident_id=row["incident_id"], type="suggest_limits", target=row["target"],
                          decision="approval", status="approved", request=req.model_dump(), now=now, who=who,
                          decided_by=who, reason=f"revert of #{action_id} approved by {who}; runs on the monitor's "

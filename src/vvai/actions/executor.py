@@ -28,6 +28,7 @@ from vvai.actions.requests import ACTIVE, UNHELPFUL, parse_request
 from vvai.actions.safety import Facts
 from vvai.actions.where import folder
 from vvai.monitor.config import Config, models_root
+from vvai.monitor.sources.docker_engine import host_cpus
 
 log = logging.getLogger("vvai.actions")
 RETRY_AFTER = ("ineffective", "failed", "refused")  # a new decision may be taken after these
@@ -278,8 +279,7 @@ class Executor:
                                                f"(threshold {self.full_fraction:.0%})")
         if req.type == "suggest_limits":
             hc = (self._container(req.target) or {}).get("HostConfig") or {}
-            cpus = (hc["NanoCpus"] / 1e9 if hc.get("NanoCpus") else
-                    hc["CpuQuota"] / hc["CpuPeriod"] if hc.get("CpuQuota") and hc.get("CpuPeriod") else None)
+            cpus = host_cpus(hc)
             ok = ((not req.mem_limit_bytes or hc.get("Memory") == req.mem_limit_bytes)
                   and (not req.cpus or (cpus is not None and abs(cpus - req.cpus) < 0.005)))
             return ok, f"{req.target} memory limit now {hc.get('Memory')}, cpus {cpus}"

@@ -64,10 +64,17 @@ def suggest_limits(component: str, samples: list[dict[str, Any]], mem_limit: int
         basis = max(p95 / 100.0, cpus * 0.9 if cpus and p95 / 100.0 >= 0.85 * cpus else 0.0)
         new_cpus = round(max(0.25, math.ceil(basis * HEADROOM * 4) / 4), 2)
     out["proposed_mem_limit_bytes"], out["proposed_cpus"] = new_mem, new_cpus
-    lines = ["services:", f"  {component}:"]
-    if new_mem:
-        lines.append(f"    mem_limit: {new_mem >> 20}m")
-    if new_cpus:
-        lines.append(f"    cpus: \"{new_cpus:g}\"")
-    out["snippet"] = "\n".join(lines) if (new_mem or new_cpus) else ""
+    out["snippet"] = compose_snippet(component, new_mem, new_cpus)
     return out
+
+
+def compose_snippet(component: str, mem_limit_bytes: int | None, cpus: float | None) -> str:
+    """The compose lines that set these limits ("" when there is none to set)."""
+    if not (mem_limit_bytes or cpus):
+        return ""
+    lines = ["services:", f"  {component}:"]
+    if mem_limit_bytes:
+        lines.append(f"    mem_limit: {int(mem_limit_bytes) >> 20}m")
+    if cpus:
+        lines.append(f"    cpus: \"{cpus:g}\"")
+    return "\n".join(lines)

@@ -29,16 +29,18 @@ from vvai.common.errors import VvaiError
 from vvai.testing.engine_service import EngineService
 
 
+def _tool(name: str) -> str | None:
+    """The path of a daemon binary, also where a non-root PATH leaves out /usr/sbin."""
+    return shutil.which(name) or next((p for p in (f"/usr/sbin/{name}", f"/usr/bin/{name}") if Path(p).exists()),
+                                      None)
+
+
 def dockerd_available() -> str | None:
     """None when dockerd and its containerd are installed, else the reason they are not."""
     for tool in ("dockerd", "containerd", "runc"):
-        if not (shutil.which(tool) or Path(f"/usr/sbin/{tool}").exists() or Path(f"/usr/bin/{tool}").exists()):
+        if _tool(tool) is None:
             return f"{tool} is not installed (apt-get install docker.io; ./install.sh does)"
     return None
-
-
-def _tool(name: str) -> str:
-    return shutil.which(name) or next(p for p in (f"/usr/sbin/{name}", f"/usr/bin/{name}") if Path(p).exists())
 
 
 class DockerdEngine(EngineService):
@@ -61,7 +63,7 @@ class DockerdEngine(EngineService):
             (self.root / d).mkdir(parents=True, exist_ok=True)
         env = dict(os.environ, PATH=f"{os.environ.get('PATH', '')}:/usr/sbin:/usr/bin:/sbin:/bin")
         self._launch(
-            [_tool("dockerd"), "--data-root", str(self.root / "data"), "--exec-root", str(self.root / "exec"),
+            [str(_tool("dockerd")), "--data-root", str(self.root / "data"), "--exec-root", str(self.root / "exec"),
              "--pidfile", str(self.root / "dockerd.pid"), "-H", self.socket_url,
              "--iptables=false", "--ip6tables=false", "--bridge=none", "--storage-driver=vfs",
              "--containerd-namespace", self.namespace, "--containerd-plugins-namespace", f"{self.namespace}-p",

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from vvai.actions.effectors import EffectorFailed
+from vvai.monitor.sources.docker_engine import host_cpus
 
 ENGINE_CALLS: tuple[tuple[str, str, str], ...] = (
     ("GET", "/_ping", "engine reachable"),
@@ -78,9 +79,7 @@ def update_limits(client: Any, container_id: str, *, mem_limit_bytes: int | None
     try:
         hc = (client.api.inspect_container(container_id).get("HostConfig") or {})
         before = {"mem_limit_bytes": hc.get("Memory") or None, "memswap_bytes": hc.get("MemorySwap") or None,
-                  "nano_cpus": hc.get("NanoCpus") or None,
-                  "cpus": (hc.get("NanoCpus") / 1e9 if hc.get("NanoCpus") else
-                           hc["CpuQuota"] / hc["CpuPeriod"] if hc.get("CpuQuota") and hc.get("CpuPeriod") else None)}
+                  "nano_cpus": hc.get("NanoCpus") or None, "cpus": host_cpus(hc)}
         body = limits_body(hc, mem_limit_bytes=mem_limit_bytes, cpus=cpus)
         if not body:
             raise EffectorFailed("nothing to update: no limit proposed")

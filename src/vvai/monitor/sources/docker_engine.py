@@ -45,6 +45,16 @@ def _repo(image: str) -> str:
     return head if sep and "/" not in tail else name
 
 
+def host_cpus(host_config: dict) -> float | None:
+    """A container's CPU limit in CPUs, however it was set: ``NanoCpus`` (compose's ``cpus``,
+    ``--cpus``) or ``CpuQuota``/``CpuPeriod``; None when unlimited."""
+    if host_config.get("NanoCpus"):
+        return host_config["NanoCpus"] / 1e9
+    if host_config.get("CpuQuota") and host_config.get("CpuPeriod"):
+        return host_config["CpuQuota"] / host_config["CpuPeriod"]
+    return None
+
+
 def compose_mem(n: int | None) -> str | None:
     """Bytes -> compose notation (``2147483648`` -> ``"2g"``); None for "no limit"."""
     if not n:
@@ -184,11 +194,8 @@ class DockerEngineSource(Source):
         hc = attrs.get("HostConfig") or {}
         labels = (attrs.get("Config") or {}).get("Labels") or {}
         deps = [d.split(":", 1)[0] for d in labels.get(DEPENDS_LABEL, "").split(",") if d.strip()]
-        nano = hc.get("NanoCpus") or 0
-        cpus = nano / 1e9 if nano else (hc.get("CpuQuota") / hc.get("CpuPeriod")
-                                         if hc.get("CpuQuota") and hc.get("CpuPeriod") else None)
         return {"image": (attrs.get("Config") or {}).get("Image") or attrs.get("ImageName") or attrs.get("Image"),
-                "mem_limit": compose_mem(hc.get("Memory")), "cpus": cpus,
+                "mem_limit": compose_mem(hc.get("Memory")), "cpus": host_cpus(hc),
                 "restart": ((hc.get("RestartPolicy") or {}).get("Name") or "no"), "depends_on": deps}
 
     def stats_from(self, comp: str, attrs: dict, sample: dict | None, ts: float) -> Record:
