@@ -21,10 +21,12 @@ AWS_ENV = {
 }
 
 
-def make_samples(dest: Path, count: int = 6, seconds: int = 2, timeout: float = 180) -> Path:
-    """The project's own sample videos (PyAV): ``count`` good ones of ``seconds`` each, a garbage
-    one, a truncated one."""
+def make_samples(dest: Path, count: int = 6, seconds: int = 2, timeout: float = 180,
+                 size: tuple[int, int] | None = None) -> Path:
+    """The project's own sample videos (PyAV): ``count`` good ones of ``seconds`` each (``size``:
+    width and height, else the generator's), a garbage one, a truncated one."""
     if not (dest / "samples.json").exists():
+        frame = ["--width", str(size[0]), "--height", str(size[1])] if size else []
         subprocess.run(
             [
                 str(VENV_PY),
@@ -37,6 +39,7 @@ def make_samples(dest: Path, count: int = 6, seconds: int = 2, timeout: float = 
                 str(count),
                 "--seconds",
                 str(seconds),
+                *frame,
                 "--no-highres",
             ],
             check=True,

@@ -21,6 +21,19 @@ def _processed(box: Box, n: int, suffix: str = ".analytic.json", timeout: float 
     wait_for(lambda: dk.count(box, "*" + suffix) >= n, timeout, 0.5, f"{n} x {suffix}")
 
 
+def _scanner_build(box: Box, samples: Path, worker: str, first: dict[str, int], **run) -> tuple:
+    """The quiet stack and a scanner build from workers/ (on-failure, ``run``: its limits, retries
+    and env) that scans the ``first`` videos (name -> index of the good sample) before the fault:
+    returns its container and the good samples."""
+    kit.quiet_stack(box)
+    c = dk.worker(box, "scene_scanner", worker, restart="on-failure", **run)
+    vids = kit.good_videos(samples)
+    for name, i in first.items():
+        kit.drop(box, vids[i], name)
+    _processed(box, len(first))
+    return c, vids
+
+
 # -- pipeline_stall ------------------------------------------------------------------------------
 def stall_frozen_summarizer(box: Box, samples: Path) -> list[dict]:
     """The project's summarizer writes 2 summaries, is then SIGSTOPped; .analytic.json files pile up in processed/."""
@@ -282,21 +295,9 @@ def crash_loop_readonly_spool(box: Box, samples: Path) -> list[dict]:
 def stall_scanner_spin_dedupe(box: Box, samples: Path) -> list[dict]:
     """A scanner build (cpus 2.0) spins one core forever in its archive-dedupe hash loop (a loop bound
     that is never met), printing nothing, while videos pile up in input/."""
-    kit.quiet_stack(box)
-    c = dk.worker(
-        box,
-        "scene_scanner",
-        "spin_scanner.py",
-        mem_limit="512m",
-        cpus=2.0,
-        restart="on-failure",
-        retries=5,
-        env={"DEDUPE_S": "25"},
-    )
-    vids = kit.good_videos(samples)
-    kit.drop(box, vids[0], "yard1_20261204_0700.mp4")
-    kit.drop(box, vids[1], "yard1_20261204_0705.mkv")
-    _processed(box, 2)
+    c, vids = _scanner_build(box, samples, "spin_scanner.py",
+                             {"yard1_20261204_0700.mp4": 0, "yard1_20261204_0705.mkv": 1},
+                             mem_limit="512m", cpus=2.0, retries=5, env={"DEDUPE_S": "25"})
     time.sleep(28)  # the first dedupe sweep starts, and never ends
     pid = box.state(c)["Pid"]
     t0 = dk.cpu_ticks(pid)
@@ -313,21 +314,8 @@ def stall_scanner_spin_dedupe(box: Box, samples: Path) -> list[dict]:
 def stall_scanner_lock_heartbeat(box: Box, samples: Path) -> list[dict]:
     """A scanner build blocks in flock() on the archive index (held by a hung archive job) while its
     watchdog thread keeps printing 'heartbeat: scene_scanner alive'; videos pile up in input/."""
-    kit.quiet_stack(box)
-    dk.worker(
-        box,
-        "scene_scanner",
-        "lock_scanner.py",
-        mem_limit="512m",
-        cpus=1.0,
-        restart="on-failure",
-        retries=5,
-        env={"HEARTBEAT_S": "5"},
-    )
-    vids = kit.good_videos(samples)
-    kit.drop(box, vids[2], "cam2_0201.mp4")
-    kit.drop(box, vids[3], "cam2_0202.mkv")
-    _processed(box, 2)
+    _c, vids = _scanner_build(box, samples, "lock_scanner.py", {"cam2_0201.mp4": 2, "cam2_0202.mkv": 3},
+                              mem_limit="512m", cpus=1.0, retries=5, env={"HEARTBEAT_S": "5"})
     time.sleep(4)
     index = box.root / "processed" / ".archive-index"
     log("archive job takes the index lock and hangs")
@@ -421,21 +409,9 @@ def saturation_scanner_cpu_quota_backlog(box: Box, samples: Path) -> list[dict]:
 def oom_scanner_8k_frames(box: Box, samples: Path) -> list[dict]:
     """A scanner build (real PyAV, mem_limit 256m, on-failure x3) keeps RGB frames per video: a
     7680x4320 recording, dock2_20261204_1815.mp4, gets it OOM-killed by the kernel at every start."""
-    kit.quiet_stack(box)
-    c = dk.worker(
-        box,
-        "scene_scanner",
-        "frame_scanner.py",
-        mem_limit="256m",
-        cpus=1.0,
-        restart="on-failure",
-        retries=3,
-        env={"KEEP_FRAMES": "6"},
-    )
-    vids = kit.good_videos(samples)
-    kit.drop(box, vids[0], "dock2_20261204_1805.mp4")
-    kit.drop(box, vids[1], "dock2_20261204_1810.mkv")
-    _processed(box, 2)
+    c, vids = _scanner_build(box, samples, "frame_scanner.py",
+                             {"dock2_20261204_1805.mp4": 0, "dock2_20261204_1810.mkv": 1},
+                             mem_limit="256m", cpus=1.0, retries=3, env={"KEEP_FRAMES": "6"})
     time.sleep(5)
     name = "dock2_20261204_1815.mp4"
     dk.make_video(box.dir / name, 7680, 4320, frames=8)

@@ -97,32 +97,7 @@ def pace(seconds: float) -> None:
 def sized_samples(dest: Path, seconds: int, width: int, height: int, count: int = 2) -> list[Path]:
     """The project's generator at a bigger frame size (a scan costs real CPU time: ~1 s of one core
     for 20 s of 640x360)."""
-    if not (dest / "samples.json").exists():
-        import subprocess
-
-        subprocess.run(
-            [
-                str(rig.VENV_PY),
-                "-m",
-                "vvai",
-                "pipeline",
-                "make-samples",
-                str(dest),
-                "--count",
-                str(count),
-                "--seconds",
-                str(seconds),
-                "--width",
-                str(width),
-                "--height",
-                str(height),
-                "--no-highres",
-            ],
-            check=True,
-            capture_output=True,
-            timeout=300,
-        )
-    return kit.good_videos(dest)
+    return kit.good_videos(kit.make_samples(dest, count=count, seconds=seconds, timeout=300, size=(width, height)))
 
 
 def make_video(path: Path, width: int, height: int, frames: int = 8, fps: int = 4) -> Path:
