@@ -20,13 +20,14 @@ def test_dev_corpus_short_recordings_are_diagnosed_without_false_alarms() -> Non
     # crash when the worker restarts faster than its log's one-second stamps
     # (second set) a scanner spinning or blocked far behind its own pace, a cgroup-frozen one, CPU
     # quotas held for a whole recording, the 8K video an OOM-killed scanner named at start
+    # (then) an exporter's buffer held at 88 % of its memory limit for the whole recording
     for name in ("stall_frozen_summarizer", "stall_scanner_fifo_read", "export_endpoint_refused",
                  "export_moto_stopped_slow_loop", "saturation_scanner_reindex_cpu",
                  "oom_summarizer_huge_analytic", "poison_truncated_analytic",
                  "stall_scanner_spin_dedupe", "stall_scanner_cgroup_frozen", "saturation_exporter_cpu_quota",
                  "saturation_scanner_cpu_quota_backlog", "oom_scanner_8k_frames", "healthy_scanner_quota_bursts",
                  "saturation_summarizer_cpu_quota_archive", "saturation_summarizer_rescore_batches",
-                 "healthy_summarizer_quota_bursts"):
+                 "healthy_summarizer_quota_bursts", "saturation_exporter_memory"):
         assert name not in failed, failed.get(name)
     # the stall behind a held lock is found; its writer judged a restart useless there (left as is:
     # the engine cannot tell a lock from any other blocking call)

@@ -66,6 +66,20 @@ def test_memory_pressure():
     assert [x.kind for x in resources.detect(_ctx(build(stats=rows)))] == ["mem_pressure"]
 
 
+def test_memory_held_near_the_limit_across_a_short_bundle():
+    """A buffer that fills to 88 % of the limit within seconds and stays there, in a 1.5-min bundle:
+    at the limit as far as the bundle sees, like CPU; a climb that stops at 80 % is not."""
+    lim = 100 << 20
+    held = [stat(m / 30, "log_exporter", mem=int(lim * min(0.88, 0.3 + 0.2 * m)), limit=lim) for m in range(45)]
+    f = resources.detect(_ctx(build(stats=held)))
+    assert [(x.kind, x.component) for x in f] == [("mem_pressure", "log_exporter")]
+    assert f[0].attrs["mean_fraction"] >= 0.85
+    lower = [stat(m / 30, "log_exporter", mem=int(lim * min(0.80, 0.3 + 0.2 * m)), limit=lim) for m in range(45)]
+    assert resources.detect(_ctx(build(stats=lower))) == []
+    late = held[:30] + [stat(m / 30, "log_exporter", mem=int(lim * 0.4), limit=lim) for m in range(30, 45)]
+    assert resources.detect(_ctx(build(stats=late))) == []  # released after a third of the bundle: a peak
+
+
 def _perf_metrics(hours: int, slow: float, volume_growth: float):
     rows = []
     for h in range(hours):

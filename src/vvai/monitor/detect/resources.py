@@ -1,7 +1,8 @@
 """Resources persistently near their limits: CPU against ``cpus``, memory against ``mem_limit``.
 
-"Persistently" means a span of at least N minutes in which most samples are above the fraction;
-short peaks (a big video decoding for a minute) are normal and never reported.
+"Persistently" means a span of at least N minutes in which most samples are above the fraction
+(or, in a bundle shorter than that, most of what it covers: see ``_span_minutes``); short peaks
+(a big video decoding for a minute) are normal and never reported.
 """
 
 from __future__ import annotations
@@ -85,7 +86,8 @@ def detect(ctx: Context) -> list[Finding]:
             lim = r.data.get("mem_limit_bytes") or (spec.mem_limit_bytes if spec else None)
             if isinstance(r.data.get("mem_bytes"), int | float) and lim:
                 mem.append((r.ts, float(r.data["mem_bytes"]) / float(lim), r))
-        hit = sustained(mem, s.mem_pressure_fraction, s.mem_pressure_minutes, s.cpu_saturation_share)
+        hit = sustained(mem, s.mem_pressure_fraction, _span_minutes(mem, s.mem_pressure_minutes, s),
+                        s.cpu_saturation_share)
         if hit:
             first, last, mean, dur = hit
             out.append(Finding(

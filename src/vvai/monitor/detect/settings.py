@@ -20,8 +20,9 @@ class DetectorSettings(BaseModel):
     cpu_saturation_minutes: float = Field(10.0, description="how long saturation must last")
     cpu_saturation_share: float = Field(0.8, description="share of samples above the fraction in that span")
     saturation_short_minutes: float = Field(1.0, description="the least span when the bundle covers less than "
-                                                             "cpu_saturation_minutes")
-    mem_pressure_fraction: float = Field(0.92, description="mem use / mem_limit counted as near the limit")
+                                                             "cpu_saturation_minutes / mem_pressure_minutes")
+    mem_pressure_fraction: float = Field(0.85, description="mem use (docker-stats style) / mem_limit counted as "
+                                                             "near the limit, like cpu_saturation_fraction")
     mem_pressure_minutes: float = Field(10.0, description="how long memory must stay near the limit")
     # performance
     degradation_percent: float = Field(30.0, description="p50 increase over baseline to call degradation")

@@ -73,6 +73,24 @@ def _read_time(sample: dict) -> float | None:
     return dt.timestamp() if dt and dt.year > 1971 else None
 
 
+def mem_working_set(memory_stats: dict) -> int:
+    """docker-stats memory use: ``usage`` less the inactive file cache, as the docker CLI shows it
+    (cgroup v1 ``total_inactive_file``, else v2 ``inactive_file``, when below ``usage``).
+
+    That cache is what the kernel drops first, before any OOM kill. Measured here: a container
+    that wrote and re-read 120 MB reports ~126 MB ``usage`` on both engines; Docker also sends
+    ``stats`` (its cache there is active, so nothing is subtracted), Podman 4.3 sends ``usage``
+    and ``limit`` only, cache included, and is taken as it comes.
+    """
+    usage = int(memory_stats.get("usage") or 0)
+    st = memory_stats.get("stats") or {}
+    for key in ("total_inactive_file", "inactive_file"):
+        v = st.get(key)
+        if isinstance(v, int) and 0 <= v < usage:
+            return usage - v
+    return usage
+
+
 def cpu_percent(prev: dict | None, cur: dict) -> float | None:
     """docker-stats CPU % (100 = one full core) between two samples of one container.
 
@@ -212,7 +230,7 @@ class DockerEngineSource(Source):
             data["exit_code"] = state.get("ExitCode")
         if sample:
             mem = sample.get("memory_stats") or {}
-            data["mem_bytes"] = int(mem.get("usage") or 0)
+            data["mem_bytes"] = mem_working_set(mem)
             if int(mem.get("limit") or 0) > 0:
                 data["mem_limit_bytes"] = int(mem["limit"])
             cpu = cpu_percent(self._prev_stats.get(attrs["Id"]), sample)
