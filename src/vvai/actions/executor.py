@@ -115,8 +115,7 @@ class Executor:
         samples = list(self.stats_provider(component)) if self.stats_provider else []
         attrs = (self.engine.containers().get(component) if self.engine else None) or {}
         hc = attrs.get("HostConfig") or {}
-        cpus = (hc.get("NanoCpus") or 0) / 1e9 or None
-        return samples, hc.get("Memory") or None, cpus
+        return samples, hc.get("Memory") or None, host_cpus(hc)
 
     def _unknown(self, incident_id: int, action: Any, change_kind: str, now: float) -> None:
         reason = f"safety: unknown action type {action.type!r} (default deny)"
