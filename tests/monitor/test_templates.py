@@ -112,6 +112,31 @@ def test_user_masks_run_first_and_builtin_can_be_disabled() -> None:
     assert Masker([r"(?i)error", r"warn"]).mask("ERROR warn ok") == "<*> <*> ok"  # flags: not joinable
 
 
+def test_a_word_holding_a_user_masked_part_is_masked_whole() -> None:
+    """A user mask that cuts digits out of words (Loghub's OpenStack ``\\d+``, Android's signed
+    numbers) leaves one text per value (``e<*>ffd-<*>cd<*>``, ``-<*>``): with the built-in masks
+    on, the whole word is a variable, as a word holding a digit is. Delimited ones stay."""
+    digits = Masker([r"\d+"])
+    masked = digits.mask("vif-plugged:e3871ffd-5cd5-4287-bddd-3529f7b59515 for b9000564-fe1a")
+    assert masked == "vif-plugged:<*> for <*>"
+    assert digits.mask("uid=0 Window:7 (12) [3]") == "uid=<*> Window:<*> (<*>) [<*>]"
+    signed = Masker([r"\b(\-?\+?\d+)\b"])
+    assert signed.mask("index:-1") == signed.mask("index:0") == "index:<*>"
+    assert Masker([r"\d+"], builtin=False).mask("e3871ffd-5cd5") == "e<*>ffd-<*>cd<*>"  # builtin off: as is
+    assert Masker().mask("an <*> literal and x<*>y") == "an <*> literal and <*>"
+    m = TemplateMiner(masks=[r"\d+"])
+    ids = {m.add_message(f"Creating event network-vif-plugged:{u} for instance {v}").template_id
+           for u, v in (("e3871ffd-5cd5-4287", "b9000564-fe1a"), ("a208479c-c0e3-4730", "96abccce-8d1f"))}
+    assert len(ids) == 1
+
+
+def test_glued_words_mask_in_linear_time() -> None:
+    m = Masker([r"\d+"])
+    for word in ("a" * 500_000 + "<*>" + "b" * 500_000, "ab<*" * 250_000, "a<" * 500_000 + "1", "x<*>" * 250_000,
+                 "a" * 1_000_000 + " x<*>"):  # a long word beside a glued one: each word is scanned once
+        assert m.mask(word + " end").endswith(" end")  # a quadratic pattern would take minutes here
+
+
 @pytest.mark.parametrize("bad", ["([a-", "*x", "(?<=a+)b"])
 def test_bad_mask_is_config_error(bad: str) -> None:
     with pytest.raises(ConfigError, match="invalid mask regex"):

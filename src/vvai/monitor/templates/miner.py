@@ -6,7 +6,8 @@ pipeline writes, on a small edge box: this miner is several times faster than dr
 groups more accurately (``bench/templates.py`` measures both in the same run). How:
 
 1. **Masking** (:mod:`.masking`) turns the variable parts of a message into ``<*>``: the user's
-   regexes and the built-in masks (any word holding a digit, paths), compiled as one pattern.
+   regexes and the built-in masks (any word holding a digit, paths, a word glued to a part
+   a user mask took), compiled as one pattern.
 2. **Shape cache.** When the masks allow it (see :func:`.masking.shape_mode`), the masked
    message depends only on the message's *shape* (every ASCII digit replaced by ``0``, then every
    digit run collapsed). The shape is computed with two C calls (``encode``/``translate``) and a
