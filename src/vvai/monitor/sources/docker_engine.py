@@ -78,9 +78,10 @@ def mem_working_set(memory_stats: dict) -> int:
     (cgroup v1 ``total_inactive_file``, else v2 ``inactive_file``, when below ``usage``).
 
     That cache is what the kernel drops first, before any OOM kill. Measured here: a container
-    that wrote and re-read 120 MB reports ~126 MB ``usage`` on both engines; Docker also sends
-    ``stats`` (its cache there is active, so nothing is subtracted), Podman 4.3 sends ``usage``
-    and ``limit`` only, cache included, and is taken as it comes.
+    that wrote 120 MB once reports ~127 MB ``usage`` on both engines; Docker also sends
+    ``stats``, where 124 MB of it is inactive (so ~4 MB here); written and read again it is
+    active cache and stays counted. Podman 4.3 sends ``usage`` and ``limit`` only, cache
+    included, and is taken as it comes.
     """
     usage = int(memory_stats.get("usage") or 0)
     st = memory_stats.get("stats") or {}
