@@ -27,6 +27,7 @@ from typing import Any
 
 from vvai.common.timefmt import parse_epoch, parse_ts, rfc3339
 from vvai.monitor.sources.base import Record, Sink, Source, problem
+from vvai.monitor.sources.cgroupmem import inactive_file_bytes
 
 # seconds past ``until`` a past-events read may take, tried in turn (see DockerEngineSource.events)
 EVENT_HEADROOM_S = (1.0, 4.0, 15.0)
@@ -81,7 +82,7 @@ def mem_working_set(memory_stats: dict) -> int:
     that wrote 120 MB once reports ~127 MB ``usage`` on both engines; Docker also sends
     ``stats``, where 124 MB of it is inactive (so ~4 MB here); written and read again it is
     active cache and stays counted. Podman 4.3 sends ``usage`` and ``limit`` only, cache
-    included, and is taken as it comes.
+    included: :mod:`.cgroupmem` then reads the same figure from the host's cgroup when it can.
     """
     usage = int(memory_stats.get("usage") or 0)
     st = memory_stats.get("stats") or {}
@@ -231,6 +232,10 @@ class DockerEngineSource(Source):
             data["exit_code"] = state.get("ExitCode")
         if sample:
             mem = sample.get("memory_stats") or {}
+            if "stats" not in mem:  # Podman: no memory.stat in the API; read it from the host if visible
+                cache = inactive_file_bytes(state.get("Pid"), attrs.get("Id") or "")
+                if cache is not None:
+                    mem = {**mem, "stats": {"total_inactive_file": cache}}
             data["mem_bytes"] = mem_working_set(mem)
             if int(mem.get("limit") or 0) > 0:
                 data["mem_limit_bytes"] = int(mem["limit"])
