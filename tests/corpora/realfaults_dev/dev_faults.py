@@ -221,6 +221,16 @@ def _summ_worker_stack(box: Box, mem_limit: str, retries: int) -> object:
     )
 
 
+def _oom_restarts(box: Box, c: object, timeout: float) -> None:
+    """Wait until ``c`` has been OOM-killed at 3 starts and stays exited (on-failure x3); refuse
+    anything that is not a kernel OOM kill (exit 137 with ``State.OOMKilled``)."""
+    wait_for(lambda: (s := box.state(c))["Status"] == "exited" and s["RestartCount"] >= 3, timeout, 1,
+             "3 OOM restarts")
+    st = box.state(c)
+    if not (st["OOMKilled"] and st["ExitCode"] == 137):
+        raise RuntimeError(f"not an OOM kill: {st}")
+
+
 def oom_summarizer_huge_analytic(box: Box, samples: Path) -> list[dict]:
     """A summarizer build (64m) loads a 40 MB cam4_0093.analytic.json whole and is OOM-killed at every start."""
     c = _summ_worker_stack(box, mem_limit="64m", retries=3)
@@ -233,10 +243,7 @@ def oom_summarizer_huge_analytic(box: Box, samples: Path) -> list[dict]:
     kit.drop(box, vids[2], "cam4_0093.mp4", "processed")
     _huge_analytic(box.root / "processed" / name, "cam4_0093.mp4", 420_000)
     log(f"{name}: {(box.root / 'processed' / name).stat().st_size} bytes")
-    wait_for(lambda: (s := box.state(c))["Status"] == "exited" and s["RestartCount"] >= 3, 90, 1, "3 OOM restarts")
-    st = box.state(c)
-    if not (st["OOMKilled"] and st["ExitCode"] == 137):
-        raise RuntimeError(f"not an OOM kill: {st}")
+    _oom_restarts(box, c, 90)
     time.sleep(4)
     return [
         inc(
@@ -418,10 +425,7 @@ def oom_scanner_8k_frames(box: Box, samples: Path) -> list[dict]:
     kit.drop(box, box.dir / name, name)
     time.sleep(2)
     kit.drop(box, vids[2], "dock2_20261204_1820.mp4")
-    wait_for(lambda: (s := box.state(c))["Status"] == "exited" and s["RestartCount"] >= 3, 120, 1, "3 OOM restarts")
-    st = box.state(c)
-    if not (st["OOMKilled"] and st["ExitCode"] == 137):
-        raise RuntimeError(f"not an OOM kill: {st}")
+    _oom_restarts(box, c, 120)
     time.sleep(4)
     return [
         inc(
